@@ -1,0 +1,45 @@
+package registry
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Strategy holds the per-kind rules the generic store applies around every
+// write. Group packages (core, apps, ...) export plain typed functions; the
+// resource table adapts them with Typed, so those packages never import the
+// registry.
+type Strategy struct {
+	// Default fills unset fields in place with upstream's defaults. Called on
+	// create and update (including the result of a patch) before validation.
+	Default func(obj runtime.Object)
+	// Validate checks a new object, metadata included.
+	Validate func(obj runtime.Object) field.ErrorList
+	// ValidateUpdate checks obj as a replacement for old: immutability and
+	// the full rules for obj.
+	ValidateUpdate func(obj, old runtime.Object) field.ErrorList
+	// ValidateStatusUpdate checks a write through the status subresource.
+	// Nil means ValidateUpdate.
+	ValidateStatusUpdate func(obj, old runtime.Object) field.ErrorList
+}
+
+// Typed adapts typed functions to a Strategy. Any of them may be nil.
+func Typed[T runtime.Object](def func(T), validate func(T) field.ErrorList, validateUpdate func(obj, old T) field.ErrorList) Strategy {
+	var s Strategy
+	if def != nil {
+		s.Default = func(obj runtime.Object) { def(obj.(T)) }
+	}
+	if validate != nil {
+		s.Validate = func(obj runtime.Object) field.ErrorList { return validate(obj.(T)) }
+	}
+	if validateUpdate != nil {
+		s.ValidateUpdate = func(obj, old runtime.Object) field.ErrorList { return validateUpdate(obj.(T), old.(T)) }
+	}
+	return s
+}
+
+// WithStatus returns s with a typed status-update validator.
+func WithStatus[T runtime.Object](s Strategy, validate func(obj, old T) field.ErrorList) Strategy {
+	s.ValidateStatusUpdate = func(obj, old runtime.Object) field.ErrorList { return validate(obj.(T), old.(T)) }
+	return s
+}
