@@ -70,9 +70,9 @@ type Event struct {
 	// Revision is the revision of the change (KV.ModRevision, or the deletion
 	// revision), or for EventProgress the revision reached.
 	Revision int64
-	KV     *KeyValue
-	PrevKV *KeyValue
-	Err    error
+	KV       *KeyValue
+	PrevKV   *KeyValue
+	Err      error
 }
 
 // Store is implemented by the etcd backend and exercised by storagetest.
