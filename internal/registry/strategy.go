@@ -21,6 +21,21 @@ type Strategy struct {
 	// ValidateStatusUpdate checks a write through the status subresource.
 	// Nil means ValidateUpdate.
 	ValidateStatusUpdate func(obj, old runtime.Object) field.ErrorList
+	// PrepareForCreate sets system-owned fields of a new object (a pod's
+	// phase and QoS class, a namespace's finalizers). Runs before Default.
+	PrepareForCreate func(obj runtime.Object)
+	// GracePeriod decides how a delete proceeds: graceful with the returned
+	// period, or at once. Nil means at once.
+	GracePeriod func(obj runtime.Object, requested *int64) (seconds int64, graceful bool)
+	// Finalizing marks obj as being deleted and reports whether something
+	// besides metadata.finalizers still holds it (a namespace's
+	// spec.finalizers). Nil means nothing does.
+	Finalizing func(obj runtime.Object) bool
+	// KeepStatusOnCreate keeps a status sent on create (nodes).
+	KeepStatusOnCreate bool
+	// TrackGeneration sets metadata.generation to 1 on create and bumps it
+	// whenever the spec changes.
+	TrackGeneration bool
 }
 
 // Typed adapts typed functions to a Strategy. Any of them may be nil.

@@ -100,7 +100,12 @@ type Store interface {
 	// or after an event with Err set.
 	Watch(ctx context.Context, prefix string, fromRevision int64) <-chan Event
 	// RequestProgress asks every open watch of this store to emit an
-	// EventProgress with the store's current revision soon.
+	// EventProgress with the store's current revision soon. It is
+	// best-effort: etcd answers only when every watch on the stream has
+	// caught up, and not for a watch whose start revision is still ahead of
+	// the store (a watch opened at the newest revision gets progress once
+	// anything is written, under any key). Callers retry until they see the
+	// revision they wait for.
 	RequestProgress(ctx context.Context) error
 	// CurrentRevision returns the store's newest revision.
 	CurrentRevision(ctx context.Context) (int64, error)

@@ -1,0 +1,212 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/berth-dev/berth/internal/admission"
+	"github.com/berth-dev/berth/internal/apiserver"
+	"github.com/berth-dev/berth/internal/apiserver/authn"
+	"github.com/berth-dev/berth/internal/pki"
+	"github.com/berth-dev/berth/internal/registry"
+	"github.com/berth-dev/berth/internal/storage"
+)
+
+// ServerConfig is what `berth server` takes.
+type ServerConfig struct {
+	DataDir string
+	// EtcdServers, when set, names an external etcd cluster; otherwise etcd
+	// runs embedded with its data under DataDir.
+	EtcdServers   []string
+	BindAddress   string
+	SecurePort    int
+	ServiceCIDR   string
+	NodePortRange string
+	DisableAgent  bool
+	// Listener overrides BindAddress/SecurePort (tests pass 127.0.0.1:0).
+	Listener net.Listener
+	Logger   *slog.Logger
+}
+
+// Defaults for ServerConfig.
+const (
+	DefaultDataDir       = "/var/lib/berth"
+	DefaultSecurePort    = 6443
+	DefaultServiceCIDR   = "10.43.0.0/16"
+	DefaultNodePortRange = "30000-32767"
+)
+
+// Server is a running control plane.
+type Server struct {
+	cfg        ServerConfig
+	log        *slog.Logger
+	pki        *pki.ServerPKI
+	etcd       *storage.Embedded
+	client     *clientv3.Client
+	store      storage.Store
+	registry   *registry.Registry
+	alloc      *admission.ServiceAllocator
+	api        *apiserver.Server
+	listener   net.Listener
+	kubeconfig string
+}
+
+// NewServer prepares certificates, storage and the API server. Start runs it.
+func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
+	}
+	if cfg.SecurePort == 0 {
+		cfg.SecurePort = DefaultSecurePort
+	}
+	if cfg.ServiceCIDR == "" {
+		cfg.ServiceCIDR = DefaultServiceCIDR
+	}
+	if cfg.NodePortRange == "" {
+		cfg.NodePortRange = DefaultNodePortRange
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("server: data dir: %w", err)
+	}
+	alloc, err := admission.NewServiceAllocator(nil, cfg.ServiceCIDR, cfg.NodePortRange)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.pki, err = pki.EnsureServerPKI(filepath.Join(cfg.DataDir, "tls"), pki.ServerPKIOptions{ServiceIP: alloc.FirstIP()})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if err := s.openStorage(ctx); err != nil {
+		return nil, err
+	}
+	if s.alloc, err = admission.NewServiceAllocator(s.store, cfg.ServiceCIDR, cfg.NodePortRange); err != nil {
+		return nil, err
+	}
+	adm := admission.New(s.alloc)
+	if s.registry, err = registry.New(registry.Config{Storage: s.store, Hooks: adm.Hooks(), Logger: cfg.Logger}); err != nil {
+		s.closeStorage()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	adm.SetRegistry(s.registry)
+
+	s.listener = cfg.Listener
+	if s.listener == nil {
+		s.listener, err = net.Listen("tcp", net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.SecurePort)))
+		if err != nil {
+			s.closeStorage()
+			return nil, fmt.Errorf("server: listen: %w", err)
+		}
+	}
+	s.api, err = apiserver.New(apiserver.Config{
+		Registry:      s.registry,
+		Authenticator: authn.NewX509(s.pki.ClientCAPool),
+		ServingCert:   &s.pki.ServingCert,
+		ClientCAs:     s.pki.ClientCAPool,
+		Listener:      s.listener,
+		Ready:         s.etcdReady,
+		Logger:        cfg.Logger,
+	})
+	if err != nil {
+		s.listener.Close()
+		s.closeStorage()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.kubeconfig = filepath.Join(cfg.DataDir, "admin.kubeconfig")
+	if err := pki.WriteKubeconfig(s.kubeconfig, pki.KubeconfigSpec{
+		Server: "https://" + advertiseAddr(s.listener.Addr()), CAPEM: s.pki.CA.CertPEM,
+		CertPEM: s.pki.AdminCertPEM, KeyPEM: s.pki.AdminKeyPEM,
+	}); err != nil {
+		s.listener.Close()
+		s.closeStorage()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return s, nil
+}
+
+// advertiseAddr is how local clients reach the listener.
+func advertiseAddr(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (s *Server) openStorage(ctx context.Context) error {
+	if len(s.cfg.EtcdServers) > 0 {
+		c, err := clientv3.New(clientv3.Config{Endpoints: s.cfg.EtcdServers, DialTimeout: 5 * time.Second, Context: ctx})
+		if err != nil {
+			return fmt.Errorf("server: connect etcd: %w", err)
+		}
+		s.client = c
+	} else {
+		e, err := storage.StartEmbedded(ctx, storage.EmbedConfig{DataDir: filepath.Join(s.cfg.DataDir, "etcd"), Logger: s.log})
+		if err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+		s.etcd, s.client = e, e.Client()
+	}
+	s.store = storage.NewEtcdStore(s.client)
+	return nil
+}
+
+func (s *Server) closeStorage() {
+	if s.etcd != nil {
+		_ = s.etcd.Close()
+	} else if s.client != nil {
+		_ = s.client.Close()
+	}
+}
+
+func (s *Server) etcdReady(ctx context.Context) error {
+	_, err := s.store.CurrentRevision(ctx)
+	return err
+}
+
+// KubeconfigPath is the admin kubeconfig written at start.
+func (s *Server) KubeconfigPath() string { return s.kubeconfig }
+
+// URL is the API server's https address.
+func (s *Server) URL() string { return "https://" + advertiseAddr(s.listener.Addr()) }
+
+// Start runs everything until ctx is done; storage is closed on return.
+func (s *Server) Start(ctx context.Context) error {
+	defer s.closeStorage()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.registry.Start(ctx) })
+	g.Go(func() error { return s.api.Start(ctx) })
+	g.Go(func() error {
+		if err := s.registry.WaitReady(ctx); err != nil {
+			return err
+		}
+		if err := bootstrap(ctx, s.registry, s.alloc, s.listener.Addr()); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("server: bootstrap: %w", err)
+		}
+		s.api.SetReady(true)
+		s.log.Info("berth server ready", "url", s.URL(), "kubeconfig", s.kubeconfig)
+		return nil
+	})
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
