@@ -41,6 +41,8 @@ func (a *Admission) Hooks() registry.Hooks {
 		BeforeUpdate: a.beforeUpdate,
 		AfterDelete:  a.afterDelete,
 		CreateFailed: a.createFailed,
+		UpdateFailed: a.updateFailed,
+		AfterUpdate:  a.afterUpdate,
 		BeforeDelete: a.beforeDelete,
 	}
 }
@@ -117,4 +119,16 @@ func (a *Admission) checkNamespace(ctx context.Context, r *registry.Resource, ob
 		return st
 	}
 	return nil
+}
+
+func (a *Admission) updateFailed(ctx context.Context, r *registry.Resource, obj, old runtime.Object) {
+	if isServices(r) {
+		a.services.releaseUnused(ctx, old.(*corev1.Service), obj.(*corev1.Service))
+	}
+}
+
+func (a *Admission) afterUpdate(ctx context.Context, r *registry.Resource, obj, old runtime.Object) {
+	if isServices(r) {
+		a.services.releaseUnused(ctx, obj.(*corev1.Service), old.(*corev1.Service))
+	}
 }

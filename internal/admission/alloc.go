@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -128,12 +129,25 @@ func (a *ServiceAllocator) Allocate(ctx context.Context, svc, old *corev1.Servic
 			svc.Spec.Ports[i].NodePort = 0
 		}
 	}
+	if needsHealthCheckPort(svc) {
+		key, err := a.allocateHealthCheckPort(ctx, svc, old, dryRun)
+		if err != nil {
+			var fe *field.Error
+			if !errors.As(err, &fe) {
+				undo()
+				return err
+			}
+			errs = append(errs, fe)
+		}
+		if key != "" {
+			reserved = append(reserved, key)
+		}
+	} else {
+		svc.Spec.HealthCheckNodePort = 0
+	}
 	if len(errs) > 0 {
 		undo()
 		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), svc.Name, errs)
-	}
-	if old != nil && !dryRun {
-		a.releaseUnused(ctx, svc, old)
 	}
 	return nil
 }
@@ -252,16 +266,32 @@ func reservedKey(key string, dryRun bool) string {
 	return key
 }
 
+// needsHealthCheckPort: a LoadBalancer Service that keeps traffic local
+// gets a health check node port.
+func needsHealthCheckPort(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+}
+
+func (a *ServiceAllocator) allocateHealthCheckPort(ctx context.Context, svc, old *corev1.Service, dryRun bool) (string, error) {
+	if svc.Spec.HealthCheckNodePort == 0 && old != nil && needsHealthCheckPort(old) {
+		svc.Spec.HealthCheckNodePort = old.Spec.HealthCheckNodePort
+	}
+	path := field.NewPath("spec", "healthCheckNodePort")
+	return a.allocateNodePort(ctx, svc, old, &svc.Spec.HealthCheckNodePort, path, dryRun)
+}
+
 func (a *ServiceAllocator) allocatePort(ctx context.Context, svc, old *corev1.Service, i int, dryRun bool) (string, error) {
-	p := &svc.Spec.Ports[i]
 	path := field.NewPath("spec", "ports").Index(i).Child("nodePort")
+	return a.allocateNodePort(ctx, svc, old, &svc.Spec.Ports[i].NodePort, path, dryRun)
+}
+
+// allocateNodePort fills *port (random when 0) and reserves it.
+func (a *ServiceAllocator) allocateNodePort(ctx context.Context, svc, old *corev1.Service, port *int32, path *field.Path, dryRun bool) (string, error) {
+	p := &struct{ NodePort int32 }{*port}
+	defer func() { *port = p.NodePort }()
 	if p.NodePort != 0 {
-		if old != nil && needsNodePorts(old) {
-			for _, op := range old.Spec.Ports {
-				if op.NodePort == p.NodePort {
-					return "", nil // already ours
-				}
-			}
+		if old != nil && slices.Contains(nodePortsOf(old), p.NodePort) {
+			return "", nil // already ours
 		}
 		if int(p.NodePort) < a.portBase || int(p.NodePort) > a.portMx {
 			return "", field.Invalid(path, p.NodePort, fmt.Sprintf("provided port is not in the valid range. The range of valid ports is %d-%d", a.portBase, a.portMx))
@@ -342,6 +372,21 @@ func (a *ServiceAllocator) releaseUnused(ctx context.Context, svc, old *corev1.S
 	}
 }
 
+func nodePortsOf(svc *corev1.Service) []int32 {
+	var out []int32
+	if needsNodePorts(svc) {
+		for _, p := range svc.Spec.Ports {
+			if p.NodePort != 0 {
+				out = append(out, p.NodePort)
+			}
+		}
+	}
+	if needsHealthCheckPort(svc) && svc.Spec.HealthCheckNodePort != 0 {
+		out = append(out, svc.Spec.HealthCheckNodePort)
+	}
+	return out
+}
+
 func allocationKeys(svc *corev1.Service) []string {
 	var keys []string
 	for _, ip := range svc.Spec.ClusterIPs {
@@ -352,12 +397,8 @@ func allocationKeys(svc *corev1.Service) []string {
 	if len(svc.Spec.ClusterIPs) == 0 && svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != corev1.ClusterIPNone {
 		keys = append(keys, ipPrefix+svc.Spec.ClusterIP)
 	}
-	if needsNodePorts(svc) {
-		for _, p := range svc.Spec.Ports {
-			if p.NodePort != 0 {
-				keys = append(keys, portPrefix+strconv.Itoa(int(p.NodePort)))
-			}
-		}
+	for _, p := range nodePortsOf(svc) {
+		keys = append(keys, portPrefix+strconv.Itoa(int(p)))
 	}
 	return keys
 }

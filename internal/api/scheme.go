@@ -65,6 +65,7 @@ func newScheme() *runtime.Scheme {
 	}
 	// Unversioned meta types (Status, WatchEvent, options) in every version.
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	metav1.AddToGroupVersion(s, metav1.SchemeGroupVersion)
 	if err := metav1.AddMetaToScheme(s); err != nil {
 		panic(err)
 	}

@@ -9,11 +9,11 @@ import (
 type requestInfo struct {
 	// Verb is the Kubernetes verb: get, list, watch, create, update, patch,
 	// delete, deletecollection.
-	Verb                   string
-	Group, Version         string
-	Namespace              string
-	Resource, Subresource  string
-	Name                   string
+	Verb                  string
+	Group, Version        string
+	Namespace             string
+	Resource, Subresource string
+	Name                  string
 	// LegacyWatch: the path started with /watch/ (deprecated form).
 	LegacyWatch bool
 }

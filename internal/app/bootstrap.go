@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -18,20 +17,11 @@ import (
 
 	"github.com/berth-dev/berth/internal/admission"
 	"github.com/berth-dev/berth/internal/registry"
+	"github.com/berth-dev/berth/internal/registry/scheduling"
 )
 
 // bootstrapManager owns the fields the server writes itself.
 const bootstrapManager = "berth-apiserver"
-
-// systemPriorityClasses are the two classes every cluster has.
-func systemPriorityClasses() []*schedulingv1.PriorityClass {
-	return []*schedulingv1.PriorityClass{
-		{ObjectMeta: metav1.ObjectMeta{Name: "system-node-critical"}, Value: 2000001000,
-			Description: "Used for system critical pods that must not be moved from their current node."},
-		{ObjectMeta: metav1.ObjectMeta{Name: "system-cluster-critical"}, Value: 2000000000,
-			Description: "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."},
-	}
-}
 
 // bootstrap creates what every cluster starts with: the system namespaces,
 // the system priority classes, and the kubernetes Service with endpoints
@@ -49,7 +39,7 @@ func bootstrap(ctx context.Context, reg *registry.Registry, alloc *admission.Ser
 			return err
 		}
 	}
-	for _, pc := range systemPriorityClasses() {
+	for _, pc := range scheduling.SystemPriorityClasses() {
 		if err := ensure(ctx, reg, gvr("scheduling.k8s.io", "v1", "priorityclasses"), pc); err != nil {
 			return err
 		}
@@ -62,7 +52,7 @@ func bootstrap(ctx context.Context, reg *registry.Registry, alloc *admission.Ser
 		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault, Labels: labels},
 		Spec: corev1.ServiceSpec{
 			Type: corev1.ServiceTypeClusterIP, ClusterIP: alloc.FirstIP().String(),
-			Ports: []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(int32(port))}},
+			Ports:           []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(int32(port))}},
 			SessionAffinity: corev1.ServiceAffinityNone,
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -59,6 +60,7 @@ type Server struct {
 	api        *apiserver.Server
 	listener   net.Listener
 	kubeconfig string
+	lock       *os.File
 }
 
 // NewServer prepares certificates, storage and the API server. Start runs it.
@@ -82,6 +84,11 @@ func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
 	alloc, err := admission.NewServiceAllocator(nil, cfg.ServiceCIDR, cfg.NodePortRange)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -166,6 +173,9 @@ func (s *Server) openStorage(ctx context.Context) error {
 }
 
 func (s *Server) closeStorage() {
+	if s.lock != nil {
+		defer s.lock.Close()
+	}
 	if s.etcd != nil {
 		_ = s.etcd.Close()
 	} else if s.client != nil {
@@ -209,4 +219,18 @@ func (s *Server) Start(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// lockDataDir takes an exclusive lock on the data dir so a second server on
+// the same directory fails at once instead of waiting on etcd's files.
+func lockDataDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("server: lock data dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("server: data dir %s is in use by another berth server", dir)
+	}
+	return f, nil
 }

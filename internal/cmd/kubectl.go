@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	kubectl "k8s.io/kubectl/pkg/cmd"
 	"k8s.io/component-base/cli"
+	kubectl "k8s.io/kubectl/pkg/cmd"
 
 	"github.com/berth-dev/berth/internal/app"
 )

@@ -95,6 +95,13 @@ func (s *Store) admitAndValidateCreate(ctx context.Context, obj runtime.Object, 
 	if st.Default != nil {
 		st.Default(obj)
 	}
+	// Hooks run before validation: allocated fields (a Service's
+	// clusterIPs) are validated like the rest. CreateFailed undoes them.
+	if s.hooks.BeforeCreate != nil {
+		if err := s.hooks.BeforeCreate(ctx, s.res, obj, o.DryRun); err != nil {
+			return err
+		}
+	}
 	var errs field.ErrorList
 	if st.Validate != nil {
 		errs = st.Validate(obj)
@@ -102,14 +109,8 @@ func (s *Store) admitAndValidateCreate(ctx context.Context, obj runtime.Object, 
 		errs = validateMeta(s.res, m)
 	}
 	if len(errs) > 0 {
+		s.createFailed(ctx, obj)
 		return apierrors.NewInvalid(s.res.GVK().GroupKind(), m.GetName(), errs)
-	}
-	// Hooks run on valid objects only: allocations are never made for an
-	// object that is then refused.
-	if s.hooks.BeforeCreate != nil {
-		if err := s.hooks.BeforeCreate(ctx, s.res, obj, o.DryRun); err != nil {
-			return err
-		}
 	}
 	return nil
 }

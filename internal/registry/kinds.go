@@ -4,7 +4,9 @@ import (
 	"slices"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -113,4 +115,29 @@ func qosFor(rs []corev1.ResourceRequirements) corev1.PodQOSClass {
 		return corev1.PodQOSGuaranteed
 	}
 	return corev1.PodQOSBurstable
+}
+
+// Labels a Job's pods carry, tying them to the Job by its UID.
+const (
+	labelControllerUID       = "batch.kubernetes.io/controller-uid"
+	labelJobName             = "batch.kubernetes.io/job-name"
+	legacyLabelControllerUID = "controller-uid"
+	legacyLabelJobName       = "job-name"
+)
+
+// prepareJob generates the Job's selector from its UID unless the user
+// manages it (spec.manualSelector), as upstream.
+func prepareJob(obj runtime.Object) {
+	job := obj.(*batchv1.Job)
+	if job.Spec.ManualSelector != nil && *job.Spec.ManualSelector {
+		return
+	}
+	uid := string(job.UID)
+	if job.Spec.Template.Labels == nil {
+		job.Spec.Template.Labels = map[string]string{}
+	}
+	l := job.Spec.Template.Labels
+	l[labelControllerUID], l[legacyLabelControllerUID] = uid, uid
+	l[labelJobName], l[legacyLabelJobName] = job.Name, job.Name
+	job.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{labelControllerUID: uid}}
 }

@@ -32,6 +32,11 @@ type Hooks struct {
 	BeforeCreate func(ctx context.Context, r *Resource, obj runtime.Object, dryRun bool) error
 	// BeforeUpdate likewise for updates.
 	BeforeUpdate func(ctx context.Context, r *Resource, obj, old runtime.Object, dryRun bool) error
+	// UpdateFailed runs when an update that passed BeforeUpdate was not
+	// stored, so what it reserved for obj beyond old can be undone.
+	UpdateFailed func(ctx context.Context, r *Resource, obj, old runtime.Object)
+	// AfterUpdate runs once an update is stored (free what old held).
+	AfterUpdate func(ctx context.Context, r *Resource, obj, old runtime.Object)
 	// AfterDelete runs once an object is gone from storage (release IPs).
 	AfterDelete func(ctx context.Context, r *Resource, obj runtime.Object)
 	// BeforeDelete may refuse a delete (system namespaces).

@@ -18,9 +18,9 @@ type Strategy struct {
 	// ValidateUpdate checks obj as a replacement for old: immutability and
 	// the full rules for obj.
 	ValidateUpdate func(obj, old runtime.Object) field.ErrorList
-	// ValidateStatusUpdate checks a write through the status subresource.
-	// Nil means ValidateUpdate.
-	ValidateStatusUpdate func(obj, old runtime.Object) field.ErrorList
+	// ValidateSubresource checks writes through a subresource (status,
+	// finalize). A missing entry means ValidateUpdate.
+	ValidateSubresource map[string]func(obj, old runtime.Object) field.ErrorList
 	// PrepareForCreate sets system-owned fields of a new object (a pod's
 	// phase and QoS class, a namespace's finalizers). Runs before Default.
 	PrepareForCreate func(obj runtime.Object)
@@ -55,6 +55,16 @@ func Typed[T runtime.Object](def func(T), validate func(T) field.ErrorList, vali
 
 // WithStatus returns s with a typed status-update validator.
 func WithStatus[T runtime.Object](s Strategy, validate func(obj, old T) field.ErrorList) Strategy {
-	s.ValidateStatusUpdate = func(obj, old runtime.Object) field.ErrorList { return validate(obj.(T), old.(T)) }
+	return WithSubresource(s, SubStatus, validate)
+}
+
+// WithSubresource returns s with a typed validator for writes through sub.
+func WithSubresource[T runtime.Object](s Strategy, sub string, validate func(obj, old T) field.ErrorList) Strategy {
+	m := make(map[string]func(obj, old runtime.Object) field.ErrorList, len(s.ValidateSubresource)+1)
+	for k, v := range s.ValidateSubresource {
+		m[k] = v
+	}
+	m[sub] = func(obj, old runtime.Object) field.ErrorList { return validate(obj.(T), old.(T)) }
+	s.ValidateSubresource = m
 	return s
 }

@@ -122,9 +122,15 @@ func (s *Store) tryUpdate(ctx context.Context, key, name string, fn UpdateFunc, 
 	}
 	rev, _, err := s.storage.OptimisticPut(ctx, key, data, kv.ModRevision)
 	if err != nil {
-		return nil, false, s.conflictOrError(err, name, preconditioned)
+		if err = s.conflictOrError(err, name, preconditioned); !errors.Is(err, errRetry) {
+			s.updateFailed(ctx, obj, old)
+		}
+		return nil, false, err
 	}
 	m.SetResourceVersion(strconv.FormatInt(rev, 10))
+	if s.hooks.AfterUpdate != nil {
+		s.hooks.AfterUpdate(ctx, s.res, obj, old)
+	}
 	return obj, false, nil
 }
 
@@ -187,27 +193,34 @@ func (s *Store) admitAndValidateUpdate(ctx context.Context, obj, old runtime.Obj
 	if st.Default != nil {
 		st.Default(obj)
 	}
+	if s.hooks.BeforeUpdate != nil {
+		if err := s.hooks.BeforeUpdate(ctx, s.res, obj, old, o.DryRun); err != nil {
+			return err
+		}
+	}
 	var errs field.ErrorList
 	switch {
 	case o.Subresource == SubBinding:
 		// The binding handler validated the request; the pod spec rules
 		// would refuse the nodeName change it makes.
-	case o.Subresource == SubStatus && st.ValidateStatusUpdate != nil:
-		errs = st.ValidateStatusUpdate(obj, old)
+	case st.ValidateSubresource[o.Subresource] != nil:
+		errs = st.ValidateSubresource[o.Subresource](obj, old)
 	case st.ValidateUpdate != nil:
 		errs = st.ValidateUpdate(obj, old)
 	default:
 		errs = append(validateMeta(s.res, m), validateMetaUpdate(m, oldMeta)...)
 	}
 	if len(errs) > 0 {
+		s.updateFailed(ctx, obj, old)
 		return apierrors.NewInvalid(s.res.GVK().GroupKind(), m.GetName(), errs)
 	}
-	if s.hooks.BeforeUpdate != nil {
-		if err := s.hooks.BeforeUpdate(ctx, s.res, obj, old, o.DryRun); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+func (s *Store) updateFailed(ctx context.Context, obj, old runtime.Object) {
+	if s.hooks.UpdateFailed != nil {
+		s.hooks.UpdateFailed(ctx, s.res, obj, old)
+	}
 }
 
 // shouldDeleteDuringUpdate: the last finalizer of an object being deleted

@@ -84,7 +84,9 @@ func TestValidateHPA(t *testing.T) {
 			[]string{"FieldValueInvalid spec.minReplicas", "FieldValueForbidden spec.metrics"}},
 		{"zero max", hpa(func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.MaxReplicas = 0 }),
 			[]string{"FieldValueInvalid spec.maxReplicas", "FieldValueInvalid spec.maxReplicas"}},
-		{"no target", hpa(func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{} }),
+		{"no target", hpa(func(h *autoscalingv2.HorizontalPodAutoscaler) {
+			h.Spec.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}
+		}),
 			[]string{"FieldValueRequired spec.scaleTargetRef.kind", "FieldValueRequired spec.scaleTargetRef.name"}},
 		{"utilization and value", hpa(func(h *autoscalingv2.HorizontalPodAutoscaler) {
 			h.Spec.Metrics[0].Resource.Target.AverageValue = ptr.To(q("100m"))

@@ -69,6 +69,17 @@ func DefaultSecret(s *corev1.Secret) {
 	if s.Type == "" {
 		s.Type = corev1.SecretTypeOpaque
 	}
+	// stringData is write-only: its entries land in data (winning over data
+	// for the same key) and it is never stored, as upstream.
+	if len(s.StringData) > 0 {
+		if s.Data == nil {
+			s.Data = make(map[string][]byte, len(s.StringData))
+		}
+		for k, v := range s.StringData {
+			s.Data[k] = []byte(v)
+		}
+	}
+	s.StringData = nil
 }
 
 // ValidateSecret validates a Secret on create, including the per-type
