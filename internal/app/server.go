@@ -188,6 +188,9 @@ func (s *Server) etcdReady(ctx context.Context) error {
 	return err
 }
 
+// Storage is the store the registry writes to (tests compact through it).
+func (s *Server) Storage() storage.Store { return s.store }
+
 // KubeconfigPath is the admin kubeconfig written at start.
 func (s *Server) KubeconfigPath() string { return s.kubeconfig }
 

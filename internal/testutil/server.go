@@ -3,6 +3,7 @@ package testutil
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -24,6 +25,7 @@ type Server struct {
 	URL        string
 	Kubeconfig string
 	DataDir    string
+	app        *app.Server
 	stop       context.CancelFunc
 	done       chan error
 }
@@ -53,7 +55,7 @@ func StartServerIn(tb testing.TB, dir string) *Server {
 		cancel()
 		tb.Fatalf("new server: %v", err)
 	}
-	s := &Server{URL: srv.URL(), Kubeconfig: srv.KubeconfigPath(), DataDir: dir, stop: cancel, done: make(chan error, 1)}
+	s := &Server{URL: srv.URL(), Kubeconfig: srv.KubeconfigPath(), DataDir: dir, app: srv, stop: cancel, done: make(chan error, 1)}
 	go func() { s.done <- srv.Start(ctx) }()
 	tb.Cleanup(s.Stop)
 	if err := waitReady(s.URL, 30*time.Second); err != nil {
@@ -73,6 +75,20 @@ func (s *Server) Stop() {
 	case <-s.done:
 	case <-time.After(30 * time.Second):
 	}
+}
+
+// Compact discards the storage history before the current revision, so
+// continue tokens and watches from older resourceVersions expire. It
+// returns the revision compacted at.
+func (s *Server) Compact(ctx context.Context) (int64, error) {
+	rev, err := s.app.Storage().CurrentRevision(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("compact: current revision: %w", err)
+	}
+	if err := s.app.Storage().Compact(ctx, rev); err != nil {
+		return 0, fmt.Errorf("compact at %d: %w", rev, err)
+	}
+	return rev, nil
 }
 
 func waitReady(url string, timeout time.Duration) error {

@@ -1,0 +1,30 @@
+# berth — one binary, a Kubernetes-compatible cluster.
+DATA_DIR ?= /var/lib/berth
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+export CGO_ENABLED = 0
+
+.PHONY: build up test bench fuzz setup clean
+
+build:
+	$(GO) build -o bin/berth ./cmd/berth
+
+setup:
+	bash scripts/setup.sh
+
+# up builds berth and runs a server in the foreground; KUBECONFIG is
+# $(DATA_DIR)/admin.kubeconfig.
+up: build
+	./bin/berth server --data-dir $(DATA_DIR)
+
+# test runs every test: vet, unit, integration, e2e, short fuzzing.
+test:
+	bash scripts/test.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./test/perf/...
+
+fuzz:
+	bash scripts/fuzz.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: vet, unit + integration + e2e tests, and a short run
+# of every fuzz target. `make test` and CI run exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
+export CGO_ENABLED=0
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+# -p 2: the machine has 2 cores; e2e and integration tests start servers.
+go test -p 2 -count=1 -timeout 20m ./...
+
+echo "== fuzz (short)"
+FUZZTIME=${FUZZTIME:-10s} bash scripts/fuzz.sh
+echo "== all tests passed"
