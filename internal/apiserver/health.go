@@ -21,8 +21,11 @@ func (s *Server) version(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(Version)
 }
 
-// health serves /healthz, /livez and /readyz (with ?verbose).
-func (s *Server) health(readiness bool) http.HandlerFunc {
+// health serves /healthz, /livez and /readyz (with ?verbose); name is the
+// endpoint, which upstream prints in the verdict ("readyz check passed").
+// Only readyz waits for bootstrap.
+func (s *Server) health(name string) http.HandlerFunc {
+	readiness := name == "readyz"
 	return func(w http.ResponseWriter, r *http.Request) {
 		type check struct {
 			name string
@@ -51,11 +54,11 @@ func (s *Server) health(readiness bool) http.HandlerFunc {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if failed {
 			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = w.Write([]byte(out + "healthz check failed\n"))
+			_, _ = w.Write([]byte(out + name + " check failed\n"))
 			return
 		}
 		if r.URL.Query().Has("verbose") {
-			_, _ = w.Write([]byte(out + "healthz check passed\n"))
+			_, _ = w.Write([]byte(out + name + " check passed\n"))
 			return
 		}
 		_, _ = w.Write([]byte("ok"))

@@ -67,7 +67,7 @@ func (s *Server) patch(req *request, sub string) {
 			return
 		}
 		fm := req.store.FieldManager(sub)
-		if fm == nil {
+		if fm == nil || req.res.Converts() {
 			writeError(req.w, req.r, apierrors.NewBadRequest("server-side apply is not supported for this resource"))
 			return
 		}
@@ -122,6 +122,10 @@ func (s *Server) patch(req *request, sub string) {
 
 // applyPatch applies a JSON, merge or strategic-merge patch to old.
 func (s *Server) applyPatch(req *request, mt string, patch []byte, old runtime.Object, validation string) (runtime.Object, []string, error) {
+	old, err := req.fromStorage(old)
+	if err != nil {
+		return nil, nil, err
+	}
 	oldJSON, err := json.Marshal(old)
 	if err != nil {
 		return nil, nil, apierrors.NewInternalError(err)
@@ -171,7 +175,8 @@ func (s *Server) applyPatch(req *request, mt string, patch []byte, old runtime.O
 	if m.GetResourceVersion() == om.GetResourceVersion() && !patchSetsResourceVersion(patch) {
 		m.SetResourceVersion("")
 	}
-	return obj, warnings, nil
+	obj, err = req.toStorage(obj)
+	return obj, warnings, err
 }
 
 func patchSetsResourceVersion(patch []byte) bool {

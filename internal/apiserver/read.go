@@ -87,7 +87,12 @@ func (s *Server) respond(req *request, neg negotiated, code int, obj runtime.Obj
 		}
 		writeTransformed(req.w, code, neg, "PartialObjectMetadata", p)
 	default:
-		writeObject(req.w, code, neg, obj)
+		out, err := req.fromStorage(obj)
+		if err != nil {
+			writeError(req.w, req.r, err)
+			return
+		}
+		writeObject(req.w, code, neg, out)
 	}
 }
 

@@ -37,7 +37,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 		writeError(w, r, apierrors.NewNotFound(schema.GroupResource{Group: info.Group, Resource: info.Resource}, ""))
 		return
 	}
-	res := store.Resource()
+	res := s.served[gv][info.Resource]
 	req := &request{info: info, res: res, store: store, w: w, r: r}
 	if !res.Namespaced && info.Namespace != "" {
 		writeError(w, r, apierrors.NewNotFound(res.GroupResource(), info.Name))

@@ -50,6 +50,7 @@ type Server struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	stores    map[schema.GroupVersion]map[string]*registry.Store
+	served    map[schema.GroupVersion]map[string]*registry.Resource
 	printers  map[schema.GroupKind]printers.Printer
 	discovery *discovery
 	openapi   *openapi.Spec
@@ -72,13 +73,15 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, log: cfg.Logger.With("component", "apiserver"),
-		stores: map[schema.GroupVersion]map[string]*registry.Store{}, printers: printers.ForKinds(), metrics: newMetrics()}
+		stores: map[schema.GroupVersion]map[string]*registry.Store{}, served: map[schema.GroupVersion]map[string]*registry.Resource{}, printers: printers.ForKinds(), metrics: newMetrics()}
 	var oa []openapi.Resource
 	for _, r := range cfg.Registry.Resources() {
 		gv := r.GroupVersion()
 		if s.stores[gv] == nil {
 			s.stores[gv] = map[string]*registry.Store{}
+			s.served[gv] = map[string]*registry.Resource{}
 		}
+		s.served[gv][r.Resource] = r
 		s.stores[gv][r.Resource] = cfg.Registry.Store(r.GVR())
 		oa = append(oa, openapiResource(r))
 	}
@@ -155,9 +158,9 @@ func (s *Server) Start(ctx context.Context) error {
 
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", s.health(false))
-	mux.HandleFunc("/livez", s.health(false))
-	mux.HandleFunc("/readyz", s.health(true))
+	mux.HandleFunc("/healthz", s.health("healthz"))
+	mux.HandleFunc("/livez", s.health("livez"))
+	mux.HandleFunc("/readyz", s.health("readyz"))
 	mux.HandleFunc("/version", s.version)
 	public := mux
 

@@ -16,7 +16,7 @@ import (
 // resource's printer. withColumns is false for all but the first watch
 // event, as upstream.
 func (s *Server) toTable(req *request, obj runtime.Object, withColumns bool) (*metav1.Table, error) {
-	p, ok := s.printers[req.res.GVK().GroupKind()]
+	p, ok := s.printers[req.store.Resource().GVK().GroupKind()]
 	if !ok {
 		p = printers.Default()
 	}

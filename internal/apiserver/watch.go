@@ -167,7 +167,7 @@ func (e *eventWriter) transform(typ watch.EventType, obj runtime.Object) (runtim
 	case outPartial:
 		return toPartial(obj, e.neg.metaVersion)
 	}
-	return obj, nil
+	return e.req.fromStorage(obj)
 }
 
 func (e *eventWriter) flush() {

@@ -56,6 +56,10 @@ func (s *Server) create(req *request) {
 		writeError(req.w, req.r, err)
 		return
 	}
+	if obj, err = req.toStorage(obj); err != nil {
+		writeError(req.w, req.r, err)
+		return
+	}
 	ctx, cancel := requestContext(req.r)
 	defer cancel()
 	out, err := req.store.Create(ctx, obj, registry.WriteOptions{DryRun: p.dryRun, FieldManager: p.manager})
@@ -96,6 +100,10 @@ func (s *Server) update(req *request, sub string) {
 	m, _ := meta.Accessor(obj)
 	if m.GetName() != req.info.Name {
 		writeError(req.w, req.r, apierrors.NewBadRequest("the name of the object ("+m.GetName()+") does not match the name on the URL ("+req.info.Name+")"))
+		return
+	}
+	if obj, err = req.toStorage(obj); err != nil {
+		writeError(req.w, req.r, err)
 		return
 	}
 	ctx, cancel := requestContext(req.r)

@@ -50,18 +50,26 @@ func New(cfg Config) (*Registry, error) {
 		if _, dup := reg.stores[r.GVR()]; dup {
 			return nil, fmt.Errorf("registry: duplicate resource %s", r.GVR())
 		}
-		sc := StoreConfig{Resource: r, Storage: cfg.Storage, TypeConverter: tc, Hooks: cfg.Hooks, Clock: cfg.Clock, Logger: cfg.Logger}
-		if owner := owners[r.storageID()]; owner != nil {
-			sc.Cache = owner.Cache()
+		if r.Converts() {
+			continue
 		}
-		s, err := NewStore(sc)
+		s, err := NewStore(StoreConfig{Resource: r, Storage: cfg.Storage, TypeConverter: tc, Hooks: cfg.Hooks, Clock: cfg.Clock, Logger: cfg.Logger})
 		if err != nil {
 			return nil, err
 		}
-		if sc.Cache == nil {
-			owners[r.storageID()] = s
-		}
+		owners[r.storageID()] = s
 		reg.stores[r.GVR()] = s
+	}
+	// Further versions share their owner's store; the API server converts.
+	for _, r := range cfg.Resources {
+		if !r.Converts() {
+			continue
+		}
+		owner := owners[r.StorageResource]
+		if owner == nil || r.ToStorage == nil || r.FromStorage == nil {
+			return nil, fmt.Errorf("registry: %s: storage %q missing or conversion not set", r.GVR(), r.StorageResource)
+		}
+		reg.stores[r.GVR()] = owner
 	}
 	return reg, nil
 }
@@ -75,7 +83,8 @@ func TypeConverter() managedfields.TypeConverter {
 // Resources served, in table order.
 func (r *Registry) Resources() []*Resource { return r.resources }
 
-// Store for a resource, or nil.
+// Store for a resource, or nil. Entries that convert return their storage
+// owner's Store, which deals in the owner's kind.
 func (r *Registry) Store(gvr schema.GroupVersionResource) *Store { return r.stores[gvr] }
 
 // Start runs every watch cache until ctx is done.

@@ -38,9 +38,13 @@ type Resource struct {
 	AllowCreateOnUpdate bool
 	// ReturnDeletedObject answers DELETE with the object instead of a Status.
 	ReturnDeletedObject bool
-	// StorageResource is the "group/resource" whose storage this entry shares
-	// (another version of the same resource); empty for the storage owner.
+	// StorageResource is the "group/resource" whose storage (and rules)
+	// this entry shares as another version of the same data; empty for the
+	// storage owner. Such entries convert with ToStorage and FromStorage.
 	StorageResource string
+	// ToStorage converts an object of this entry's kind to the owner's kind;
+	// FromStorage converts back. Both nil for storage owners.
+	ToStorage, FromStorage func(runtime.Object) (runtime.Object, error)
 }
 
 // AllVerbs are the verbs of an ordinary resource.
@@ -121,3 +125,7 @@ func (r *Resource) storageID() string {
 	}
 	return strings.TrimPrefix(r.Group+"/"+r.Resource, "/")
 }
+
+// Converts reports whether the entry is served by converting to another
+// entry's storage.
+func (r *Resource) Converts() bool { return r.StorageResource != "" }

@@ -11,7 +11,6 @@ import (
 	"github.com/berth-dev/berth/internal/registry/coordination"
 	"github.com/berth-dev/berth/internal/registry/core"
 	"github.com/berth-dev/berth/internal/registry/discovery"
-	"github.com/berth-dev/berth/internal/registry/events"
 	"github.com/berth-dev/berth/internal/registry/networking"
 	"github.com/berth-dev/berth/internal/registry/policy"
 	"github.com/berth-dev/berth/internal/registry/rbac"
@@ -101,5 +100,4 @@ func workloadStrategies(add func(group, resource string, s Strategy)) {
 	add("rbac.authorization.k8s.io", "clusterrolebindings", Typed(rbac.DefaultClusterRoleBinding, rbac.ValidateClusterRoleBinding, rbac.ValidateClusterRoleBindingUpdate))
 	add("coordination.k8s.io", "leases", Typed(coordination.DefaultLease, coordination.ValidateLease, coordination.ValidateLeaseUpdate))
 	add("discovery.k8s.io", "endpointslices", Typed(discovery.DefaultEndpointSlice, discovery.ValidateEndpointSlice, discovery.ValidateEndpointSliceUpdate))
-	add("events.k8s.io", "events", Typed(events.DefaultEvent, events.ValidateEvent, events.ValidateEventUpdate))
 }

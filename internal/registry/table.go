@@ -7,7 +7,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -23,7 +22,7 @@ import (
 func Resources() []*Resource {
 	all := []string{"all"}
 	sub := func(s ...string) []string { return s }
-	return []*Resource{
+	table := []*Resource{
 		// core/v1
 		{Version: "v1", Resource: "namespaces", Kind: "Namespace", ShortNames: []string{"ns"},
 			Subresources: sub(SubStatus, SubFinalize), ReturnDeletedObject: true,
@@ -80,10 +79,6 @@ func Resources() []*Resource {
 		{Group: "apps", Version: "v1", Resource: "controllerrevisions", Kind: "ControllerRevision", Namespaced: true,
 			New: newer[appsv1.ControllerRevision](), NewList: newer[appsv1.ControllerRevisionList]()},
 
-		// events.k8s.io/v1
-		{Group: "events.k8s.io", Version: "v1", Resource: "events", Kind: "Event", Namespaced: true, ShortNames: []string{"ev"}, AllowCreateOnUpdate: true,
-			New: newer[eventsv1.Event](), NewList: newer[eventsv1.EventList]()},
-
 		// autoscaling/v2
 		{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Kind: "HorizontalPodAutoscaler", Namespaced: true, ShortNames: []string{"hpa"}, Categories: all,
 			Subresources: sub(SubStatus), ReturnDeletedObject: true,
@@ -137,6 +132,7 @@ func Resources() []*Resource {
 		{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Kind: "EndpointSlice", Namespaced: true,
 			New: newer[discoveryv1.EndpointSlice](), NewList: newer[discoveryv1.EndpointSliceList]()},
 	}
+	return append(table, convertedVersions()...)
 }
 
 // newer returns a constructor for a zero *T.
