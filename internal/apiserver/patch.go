@@ -140,7 +140,7 @@ func (s *Server) applyPatch(req *request, mt string, patch []byte, old runtime.O
 		if len(ops) > maxJSONPatchOperations {
 			return nil, nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("The allowed maximum operations in a JSON patch is %d, got %d", maxJSONPatchOperations, len(ops)))
 		}
-		patched, err = ops.Apply(oldJSON)
+		patched, err = applyJSONPatch(ops, oldJSON)
 		if err != nil {
 			return nil, nil, patchError(req, err)
 		}
@@ -211,4 +211,15 @@ func decodeApply(req *request, body []byte) (*unstructured.Unstructured, error) 
 		return nil, apierrors.NewBadRequest("metadata.managedFields must be nil")
 	}
 	return u, nil
+}
+
+// applyJSONPatch applies ops, turning a panic of the patch library on a
+// malformed operation into an error.
+func applyJSONPatch(ops jsonpatch.Patch, doc []byte) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("invalid JSON patch operation: %v", r)
+		}
+	}()
+	return ops.Apply(doc)
 }

@@ -177,6 +177,15 @@ func (s *Server) buildHandler() http.Handler {
 		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				writeError(w, r, apierrors.NewInternalError(fmt.Errorf("%v", p)))
+			}
+		}()
 		switch r.URL.Path {
 		case "/healthz", "/livez", "/readyz", "/version":
 			public.ServeHTTP(w, r)
