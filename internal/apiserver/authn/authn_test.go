@@ -309,3 +309,22 @@ func TestUserFromEmptyContext(t *testing.T) {
 		t.Errorf("UserFrom(WithUser(u)) = %v, %v; want %v, true", got, ok, want)
 	}
 }
+
+// A cached verification never outlives the certificate.
+func TestX509CacheHonoursExpiry(t *testing.T) {
+	ca := newCA(t, "test-ca")
+	cert := issue(t, ca, pki.CertRequest{CommonName: "bob", Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, Validity: 2 * time.Hour})
+	now := time.Now()
+	a := &x509Authenticator{pool: ca.Pool(), now: func() time.Time { return now }, cache: map[[32]byte]cachedUser{}}
+	req := requestWithCerts(cert)
+	if _, ok, err := a.Authenticate(req); !ok || err != nil {
+		t.Fatalf("first authentication: ok=%v err=%v", ok, err)
+	}
+	if _, ok, err := a.Authenticate(req); !ok || err != nil {
+		t.Fatalf("cached authentication: ok=%v err=%v", ok, err)
+	}
+	now = cert.NotAfter.Add(time.Minute)
+	if _, ok, err := a.Authenticate(req); ok || err == nil {
+		t.Fatalf("expired certificate accepted from the cache: ok=%v err=%v", ok, err)
+	}
+}
