@@ -2,11 +2,16 @@
 DATA_DIR ?= /var/lib/berth
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export CGO_ENABLED = 0
+# The built-in kubectl reports the version of the kubectl library (go.mod).
+KUBECTL_VERSION := $(shell $(GO) list -m -f '{{.Version}}' k8s.io/kubectl 2>/dev/null | sed 's/^v0\./v1./')
+LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBECTL_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 \
+	-X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBECTL_VERSION)))
 
 .PHONY: build up test bench fuzz setup clean
 
 build:
-	$(GO) build -o bin/berth ./cmd/berth
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/berth ./cmd/berth
 
 setup:
 	bash scripts/setup.sh
