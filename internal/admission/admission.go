@@ -19,8 +19,9 @@ import (
 // Admission runs the cross-object write rules. Build it, pass Hooks() to
 // registry.New, then SetRegistry with the result.
 type Admission struct {
-	namespaces *registry.Store
-	services   *ServiceAllocator
+	namespaces      *registry.Store
+	priorityClasses *registry.Store
+	services        *ServiceAllocator
 }
 
 // New returns an Admission allocating Service addresses with alloc.
@@ -29,6 +30,7 @@ func New(alloc *ServiceAllocator) *Admission { return &Admission{services: alloc
 // SetRegistry gives the admission access to namespaces.
 func (a *Admission) SetRegistry(reg *registry.Registry) {
 	a.namespaces = reg.Store(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"})
+	a.priorityClasses = reg.Store(schema.GroupVersionResource{Group: "scheduling.k8s.io", Version: "v1", Resource: "priorityclasses"})
 }
 
 // ImmortalNamespaces may never be deleted.
@@ -57,6 +59,9 @@ func (a *Admission) beforeCreate(ctx context.Context, r *registry.Resource, obj 
 	}
 	if isServices(r) {
 		return a.services.Allocate(ctx, obj.(*corev1.Service), nil, dryRun)
+	}
+	if r.Group == "" && r.Resource == "pods" {
+		return a.admitPod(ctx, obj.(*corev1.Pod))
 	}
 	return nil
 }
