@@ -12,7 +12,6 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
-	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -138,15 +137,23 @@ func waitReady(ctx context.Context, cfg EmbedConfig, e *embed.Etcd, core *slogCo
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
-	return &Embedded{
-		etcd:     e,
-		core:     core,
-		client:   v3client.New(e.Server),
-		endpoint: e.Config().AdvertiseClientUrls[0].String(),
-	}, nil
+	endpoint := e.Config().AdvertiseClientUrls[0].String()
+	// A gRPC client over loopback, not the in-process v3client: the
+	// in-process transport has no flow control, and cancelling many
+	// watches at once (every cacher at shutdown) deadlocks its watch
+	// stream (etcd-io/etcd#20716, #18879), so the server never exits.
+	client, err := clientv3.New(clientv3.Config{
+		Endpoints:   []string{endpoint},
+		DialTimeout: cfg.StartTimeout,
+		Logger:      zap.New(core),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return &Embedded{etcd: e, core: core, client: client, endpoint: endpoint}, nil
 }
 
-// Client returns an in-process client (no network hop). It stays valid until
+// Client returns a client of the member over loopback. It stays valid until
 // Close; callers must not close it.
 func (e *Embedded) Client() *clientv3.Client { return e.client }
 
