@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -76,9 +77,10 @@ func New(cfg Config) (*Registry, error) {
 
 // TypeConverter knows the structured-merge-diff schema of every built-in
 // kind, for managedFields and server-side apply.
-func TypeConverter() managedfields.TypeConverter {
+// It is built once per process (parsing the schema takes ~0.2 s).
+var TypeConverter = sync.OnceValue(func() managedfields.TypeConverter {
 	return applyconfigurations.NewTypeConverter(api.Scheme)
-}
+})
 
 // Resources served, in table order.
 func (r *Registry) Resources() []*Resource { return r.resources }
