@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/registry"
 )
@@ -22,10 +25,23 @@ type Admission struct {
 	namespaces      *registry.Store
 	priorityClasses *registry.Store
 	services        *ServiceAllocator
+	clock           clock.PassiveClock
+
+	mu sync.Mutex
+	// deleted holds namespaces whose deletion was requested recently, until
+	// when the watch cache may still show them Active (upstream's
+	// forceLiveLookupCache).
+	deleted map[string]time.Time
 }
 
+// forceLiveLookupTTL is how long after a namespace delete creates in it
+// check the namespace in etcd rather than in the watch cache.
+const forceLiveLookupTTL = 30 * time.Second
+
 // New returns an Admission allocating Service addresses with alloc.
-func New(alloc *ServiceAllocator) *Admission { return &Admission{services: alloc} }
+func New(alloc *ServiceAllocator) *Admission {
+	return &Admission{services: alloc, clock: clock.RealClock{}, deleted: map[string]time.Time{}}
+}
 
 // SetRegistry gives the admission access to namespaces.
 func (a *Admission) SetRegistry(reg *registry.Registry) {
@@ -86,10 +102,30 @@ func (a *Admission) createFailed(ctx context.Context, r *registry.Resource, obj 
 }
 
 func (a *Admission) beforeDelete(_ context.Context, r *registry.Resource, namespace, name string) error {
-	if r.Group == "" && r.Resource == "namespaces" && slices.Contains(ImmortalNamespaces, name) {
-		return apierrors.NewForbidden(r.GroupResource(), name, fmt.Errorf("this namespace may not be deleted"))
+	if r.Group == "" && r.Resource == "namespaces" {
+		if slices.Contains(ImmortalNamespaces, name) {
+			return apierrors.NewForbidden(r.GroupResource(), name, fmt.Errorf("this namespace may not be deleted"))
+		}
+		now := a.clock.Now()
+		a.mu.Lock()
+		for ns, until := range a.deleted {
+			if now.After(until) {
+				delete(a.deleted, ns)
+			}
+		}
+		a.deleted[name] = now.Add(forceLiveLookupTTL)
+		a.mu.Unlock()
 	}
 	return nil
+}
+
+// recentlyDeleted reports whether ns had a delete request within
+// forceLiveLookupTTL.
+func (a *Admission) recentlyDeleted(ns string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	until, ok := a.deleted[ns]
+	return ok && !a.clock.Now().After(until)
 }
 
 // checkNamespace refuses content in a namespace that does not exist or is
@@ -104,9 +140,15 @@ func (a *Admission) checkNamespace(ctx context.Context, r *registry.Resource, ob
 		return nil
 	}
 	// The watch cache answers almost always; a namespace created a moment
-	// ago may not be there yet, so a miss is confirmed against etcd.
-	nsObj, err := a.namespaces.Get(ctx, "", ns, &metav1.GetOptions{ResourceVersion: "0"})
-	if apierrors.IsNotFound(err) {
+	// ago may not be there yet, so a miss is confirmed against etcd, and
+	// one deleted a moment ago may still look Active there, so it is read
+	// from etcd.
+	opts := &metav1.GetOptions{ResourceVersion: "0"}
+	if a.recentlyDeleted(ns) {
+		opts = nil
+	}
+	nsObj, err := a.namespaces.Get(ctx, "", ns, opts)
+	if apierrors.IsNotFound(err) && opts != nil {
 		nsObj, err = a.namespaces.Get(ctx, "", ns, nil)
 	}
 	if apierrors.IsNotFound(err) {

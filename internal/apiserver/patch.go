@@ -14,7 +14,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/mergepatch"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
 	"github.com/berth-dev/berth/internal/registry"
@@ -142,7 +145,7 @@ func (s *Server) applyPatch(req *request, mt string, patch []byte, old runtime.O
 		}
 		patched, err = applyJSONPatch(ops, oldJSON)
 		if err != nil {
-			return nil, nil, patchError(req, err)
+			return nil, nil, jsonPatchError(err)
 		}
 	case mediaMergePatch:
 		patched, err = jsonpatch.MergePatch(oldJSON, patch)
@@ -156,7 +159,7 @@ func (s *Server) applyPatch(req *request, mt string, patch []byte, old runtime.O
 		}
 		patched, err = strategicpatch.StrategicMergePatch(oldJSON, patch, req.res.New())
 		if err != nil {
-			return nil, nil, patchError(req, err)
+			return nil, nil, strategicPatchError(err)
 		}
 	}
 	r := req.r.Clone(req.r.Context())
@@ -166,6 +169,13 @@ func (s *Server) applyPatch(req *request, mt string, patch []byte, old runtime.O
 	r.URL.RawQuery = q.Encode()
 	obj, warnings, err := decodeBody(r, patched, req.res.GVK(), req.res.New())
 	if err != nil {
+		// As upstream: a patched object that does not decode (or has
+		// unknown fields under Strict) makes the patch invalid.
+		if apierrors.IsBadRequest(err) {
+			return nil, nil, apierrors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{
+				field.Invalid(field.NewPath("patch"), string(patched), err.Error()),
+			})
+		}
 		return nil, nil, err
 	}
 	// A resourceVersion carried over from old is not a precondition; one the
@@ -183,8 +193,26 @@ func patchSetsResourceVersion(patch []byte) bool {
 	return strings.Contains(string(patch), `"resourceVersion"`)
 }
 
-func patchError(req *request, err error) error {
-	return apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", req.res.GroupResource(), req.info.Name, err.Error(), 0, false)
+// jsonPatchError reports a JSON patch that does not apply as upstream does:
+// 422 naming no resource, which kubectl prints as "The request is invalid:
+// the server rejected our request due to an error in our request".
+func jsonPatchError(err error) error {
+	return apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", schema.GroupResource{}, "", err.Error(), 0, false)
+}
+
+// strategicPatchError maps strategic merge patch errors as upstream's
+// interpretStrategicMergePatchError does, but never to a 5xx.
+func strategicPatchError(err error) error {
+	switch err {
+	case mergepatch.ErrBadJSONDoc, mergepatch.ErrBadPatchFormatForPrimitiveList, mergepatch.ErrBadPatchFormatForRetainKeys,
+		mergepatch.ErrBadPatchFormatForSetElementOrderList, mergepatch.ErrUnsupportedStrategicMergePatchFormat:
+		return apierrors.NewBadRequest(err.Error())
+	default:
+		// Upstream answers ErrNoListOfLists and
+		// ErrPatchContentNotMatchRetainKeys so and anything else with a 500;
+		// a patch that does not fit the object is the client's error.
+		return jsonPatchError(err)
+	}
 }
 
 // decodeApply decodes an apply patch (YAML or JSON) into an unstructured
@@ -198,8 +226,11 @@ func decodeApply(req *request, body []byte) (*unstructured.Unstructured, error) 
 	if err := u.UnmarshalJSON(js); err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
 	}
-	if u.GetAPIVersion() != req.res.GroupVersion().String() || u.GetKind() != req.res.Kind {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", u.GetAPIVersion(), req.res.GroupVersion().String()))
+	if gv := req.res.GroupVersion().String(); u.GetAPIVersion() != gv {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("Incorrect version specified in apply patch. Specified patch version: %s, expected: %s", u.GetAPIVersion(), gv))
+	}
+	if u.GetKind() != req.res.Kind {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", u.GetKind(), req.res.Kind))
 	}
 	if u.GetName() != req.info.Name {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", u.GetName(), req.info.Name))

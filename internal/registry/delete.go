@@ -10,7 +10,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/berth-dev/berth/internal/storage"
@@ -33,8 +35,8 @@ func (s *Store) Delete(ctx context.Context, namespace, name string, opts *metav1
 		zero := int64(0)
 		opts.GracePeriodSeconds = &zero
 	}
-	if opts.PropagationPolicy != nil && opts.OrphanDependents != nil { //nolint:staticcheck // legacy field still accepted
-		return nil, false, apierrors.NewBadRequest("using both propagationPolicy and orphanDependents is not allowed")
+	if errs := metav1validation.ValidateDeleteOptions(opts); len(errs) > 0 {
+		return nil, false, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "DeleteOptions"}, "", errs)
 	}
 	if s.hooks.BeforeDelete != nil {
 		if err := s.hooks.BeforeDelete(ctx, s.res, namespace, name); err != nil {

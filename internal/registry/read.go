@@ -109,17 +109,25 @@ func validateListRV(opts *metav1.ListOptions) error {
 			return apierrors.NewBadRequest(fmt.Sprintf("invalid resource version: %s", opts.ResourceVersion))
 		}
 	}
-	switch opts.ResourceVersionMatch {
-	case "":
-	case metav1.ResourceVersionMatchExact, metav1.ResourceVersionMatchNotOlderThan:
+	if match := opts.ResourceVersionMatch; match != "" {
+		// Upstream's ValidateListOptions: 422 with causes on resourceVersionMatch.
+		p := field.NewPath("resourceVersionMatch")
+		var errs field.ErrorList
 		if opts.ResourceVersion == "" {
-			return apierrors.NewBadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
+			errs = append(errs, field.Forbidden(p, "resourceVersionMatch is forbidden unless resourceVersion is provided"))
 		}
-		if opts.ResourceVersionMatch == metav1.ResourceVersionMatchExact && opts.ResourceVersion == "0" {
-			return apierrors.NewBadRequest("resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"")
+		if opts.Continue != "" {
+			errs = append(errs, field.Forbidden(p, "resourceVersionMatch is forbidden when continue is provided"))
 		}
-	default:
-		return apierrors.NewBadRequest(fmt.Sprintf("unsupported resourceVersionMatch value: %q", opts.ResourceVersionMatch))
+		if match != metav1.ResourceVersionMatchExact && match != metav1.ResourceVersionMatchNotOlderThan {
+			errs = append(errs, field.NotSupported(p, match, []string{string(metav1.ResourceVersionMatchExact), string(metav1.ResourceVersionMatchNotOlderThan), ""}))
+		}
+		if match == metav1.ResourceVersionMatchExact && opts.ResourceVersion == "0" {
+			errs = append(errs, field.Forbidden(p, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""))
+		}
+		if len(errs) > 0 {
+			return apierrors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "ListOptions"}, "", errs)
+		}
 	}
 	if opts.Continue != "" && opts.ResourceVersion != "" && opts.ResourceVersion != "0" {
 		return apierrors.NewBadRequest("specifying resource version is not allowed when using continue")
@@ -149,13 +157,14 @@ func decodeContinue(token, prefix string) (rev int64, key string, err error) {
 	if err := json.Unmarshal(raw, &t); err != nil || t.APIVersion != "meta.k8s.io/v1" {
 		return 0, "", apierrors.NewBadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
 	}
-	if t.Revision <= 0 {
+	// -1 is the token handed out with a 410: continue at the newest revision.
+	if t.Revision == 0 || t.Revision < -1 {
 		return 0, "", apierrors.NewBadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
 	}
 	if strings.Contains(t.StartKey, "..") || strings.HasPrefix(t.StartKey, "/") {
 		return 0, "", apierrors.NewBadRequest("continue key is not valid: path traversal")
 	}
-	return t.Revision, prefix + t.StartKey, nil
+	return max(t.Revision, 0), prefix + t.StartKey, nil
 }
 
 // listEtcd reads pages from etcd until limit matching objects are found.
@@ -180,12 +189,15 @@ func (s *Store) listEtcd(ctx context.Context, prefix string, opts *metav1.ListOp
 		if err != nil {
 			if isErr(err, storage.ErrCompacted) {
 				if opts.Continue != "" {
-					return nil, apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+					// As upstream: a fresh token continues at the newest revision.
+					expired := apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+					expired.ErrStatus.Continue = encodeContinue(-1, start, prefix)
+					return nil, expired
 				}
 				return nil, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d", rev))
 			}
 			if isErr(err, storage.ErrFutureRevision) {
-				return nil, apierrors.NewTimeoutError(fmt.Sprintf("Too large resource version: %d, current: unknown", rev), 1)
+				return nil, tooLargeResourceVersion(fmt.Sprintf("Too large resource version: %d, current: unknown", rev))
 			}
 			return nil, s.storageError(err, "")
 		}

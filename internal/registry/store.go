@@ -10,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/apimachinery/pkg/util/managedfields"
@@ -84,12 +85,18 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		log: cfg.Logger.With("resource", r.GroupResource().String()), cache: cfg.Cache}
 	if s.cache == nil {
 		c, err := cacher.New(cacher.Config{
-			Store:   cfg.Storage,
-			Prefix:  r.KeyPrefix(),
-			Decode:  s.decode,
-			NewFunc: r.New,
-			Logger:  s.log,
-			Clock:   cfg.Clock,
+			Store:  cfg.Storage,
+			Prefix: r.KeyPrefix(),
+			Decode: s.decode,
+			// Bookmarks are built from NewFunc and go to clients as is,
+			// so they need their kind like every other event object.
+			NewFunc: func() runtime.Object {
+				obj := r.New()
+				obj.GetObjectKind().SetGroupVersionKind(r.GVK())
+				return obj
+			},
+			Logger: s.log,
+			Clock:  cfg.Clock,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("watch cache for %s: %w", r.GroupResource(), err)
@@ -196,9 +203,17 @@ func (s *Store) storageError(err error, name string) error {
 	case isErr(err, storage.ErrCompacted):
 		return apierrors.NewResourceExpired("The resourceVersion for the provided list is too old.")
 	case isErr(err, cacher.ErrTooLargeResourceVersion):
-		return apierrors.NewTimeoutError("Too large resource version", 1)
+		return tooLargeResourceVersion(err.Error())
 	}
 	return apierrors.NewInternalError(err)
+}
+
+// tooLargeResourceVersion is upstream's 504 for a resourceVersion the server
+// has not reached; reflectors recognise it by its cause.
+func tooLargeResourceVersion(msg string) error {
+	err := apierrors.NewTimeoutError(msg, 1)
+	err.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge, Message: "Too large resource version"}}
+	return err
 }
 
 // OptimisticLockErrorMsg is upstream's message for a stale resourceVersion.

@@ -3,6 +3,7 @@ package registry
 import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/berth-dev/berth/internal/registry/apps"
@@ -44,7 +45,11 @@ func coreStrategies(add func(group, resource string, s Strategy)) {
 	ns.PrepareForCreate, ns.Finalizing = prepareNamespace, finalizingNamespace
 	add("", "namespaces", ns)
 
-	add("", "services", WithStatus(Typed(core.DefaultService, core.ValidateService, core.ValidateServiceUpdate), core.ValidateServiceStatusUpdate))
+	svc := WithStatus(Typed(core.DefaultService, core.ValidateService, core.ValidateServiceUpdate), core.ValidateServiceStatusUpdate)
+	svc.PrepareForUpdate = func(obj, old runtime.Object) {
+		core.DropServiceTypeDependentFields(obj.(*corev1.Service), old.(*corev1.Service))
+	}
+	add("", "services", svc)
 	add("", "endpoints", Typed(core.DefaultEndpoints, core.ValidateEndpoints, core.ValidateEndpointsUpdate))
 	add("", "configmaps", Typed(core.DefaultConfigMap, core.ValidateConfigMap, core.ValidateConfigMapUpdate))
 	add("", "secrets", Typed(core.DefaultSecret, core.ValidateSecret, core.ValidateSecretUpdate))

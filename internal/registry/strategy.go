@@ -24,6 +24,10 @@ type Strategy struct {
 	// PrepareForCreate sets system-owned fields of a new object (a pod's
 	// phase and QoS class, a namespace's finalizers). Runs before Default.
 	PrepareForCreate func(obj runtime.Object)
+	// PrepareForUpdate adjusts an update of the object itself (not a
+	// subresource) given the stored old object, before Default (a
+	// service's fields its new type no longer uses).
+	PrepareForUpdate func(obj, old runtime.Object)
 	// GracePeriod decides how a delete proceeds: graceful with the returned
 	// period, or at once. Nil means at once.
 	GracePeriod func(obj runtime.Object, requested *int64) (seconds int64, graceful bool)

@@ -167,6 +167,9 @@ func (s *Store) prepareForUpdate(obj, old runtime.Object, m, oldMeta metav1.Obje
 		if s.res.HasSubresource(SubFinalize) {
 			keepSpecFinalizers(obj, old)
 		}
+		if s.res.Strategy.PrepareForUpdate != nil {
+			s.res.Strategy.PrepareForUpdate(obj, old)
+		}
 	case SubStatus:
 		copyField(obj, old, "Spec")
 		keepMeta(m, oldMeta)

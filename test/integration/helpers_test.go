@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ type podBuilder struct{ p *corev1.Pod }
 func pod(name string) *podBuilder {
 	return &podBuilder{p: &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "busybox"}}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "busybox"}}},
 	}}
 }
 
@@ -120,4 +121,14 @@ func (w *warningRecorder) take() []string {
 	out := w.msgs
 	w.msgs = nil
 	return out
+}
+
+// rv parses a resourceVersion (berth's are etcd revisions, as upstream's).
+func rv(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("resourceVersion %q: %v", s, err)
+	}
+	return n
 }

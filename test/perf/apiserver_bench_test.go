@@ -88,6 +88,17 @@ func BenchmarkPodCreate(b *testing.B) {
 func BenchmarkListPods10k(b *testing.B) {
 	srv := testutil.StartServer(b)
 	fill(b, srv, 10000)
+	// Bytes on the wire, no client-side decoding: the server's part.
+	raw := srv.ProtobufClient(b).CoreV1().RESTClient()
+	b.Run("protobuf/raw/rv=0", func(b *testing.B) {
+		for b.Loop() {
+			body, err := raw.Get().AbsPath("/api/v1/namespaces/default/pods").Param("resourceVersion", "0").DoRaw(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(body)))
+		}
+	})
 	for _, tc := range []struct {
 		name string
 		c    kubernetes.Interface

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/utils/clock"
 )
 
 const (
@@ -127,8 +128,32 @@ func (c *Cacher) Watch(ctx context.Context, opts WatchOptions) (Watcher, error) 
 	c.watchers[w.id] = w
 	c.mu.Unlock()
 
-	go w.run(ctx, first)
+	var bookmarkTimer clock.Timer
+	if deadline, ok := ctx.Deadline(); ok && opts.AllowBookmarks {
+		// As upstream: a bookmark shortly before the deadline lets the
+		// client resume from a fresh resourceVersion.
+		if d := deadline.Add(-deadlineBookmarkLead).Sub(c.cfg.Clock.Now()); d > 0 {
+			bookmarkTimer = c.cfg.Clock.NewTimer(d)
+		}
+	}
+	go w.run(ctx, first, bookmarkTimer, c.bookmarkNow)
 	return w, nil
+}
+
+// deadlineBookmarkLead is how long before a watch's deadline it gets a
+// bookmark (upstream's cacheWatcher.nextBookmarkTime uses 2s).
+const deadlineBookmarkLead = 2 * time.Second
+
+// bookmarkNow queues a bookmark at the cache's revision for w.
+func (c *Cacher) bookmarkNow(w *cacheWatcher) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ready && c.watchers[w.id] == w {
+		if !w.enqueue(&change{typ: watch.Bookmark, rev: c.rev}, c.cfg.Clock.Now(), c.cfg.SlowWatcherGrace, c.cfg.HistorySize) {
+			w.terminate()
+			delete(c.watchers, w.id)
+		}
+	}
 }
 
 // cacheWatcher is one client's watch. The cache appends changes to queue
@@ -216,9 +241,16 @@ func (w *cacheWatcher) pop() (ch *change, draining bool) {
 	return ch, false
 }
 
-func (w *cacheWatcher) run(ctx context.Context, first []*change) {
+// run delivers first, then the queue, until the watch ends. When
+// bookmarkTimer fires, bookmark is asked to queue a bookmark for w.
+func (w *cacheWatcher) run(ctx context.Context, first []*change, bookmarkTimer clock.Timer, bookmark func(*cacheWatcher)) {
 	defer close(w.result)
 	defer w.unregister()
+	var bookmarkC <-chan time.Time
+	if bookmarkTimer != nil {
+		defer bookmarkTimer.Stop()
+		bookmarkC = bookmarkTimer.C()
+	}
 	for _, ch := range first {
 		if !w.deliver(ctx, ch) {
 			return
@@ -237,6 +269,9 @@ func (w *cacheWatcher) run(ctx context.Context, first []*change) {
 		}
 		select {
 		case <-w.signal:
+		case <-bookmarkC:
+			bookmarkC = nil
+			bookmark(w)
 		case <-w.done:
 			return
 		case <-ctx.Done():
