@@ -24,6 +24,11 @@ type requestInfo struct {
 func parseResourcePath(r *http.Request) (requestInfo, bool) {
 	parts := splitPath(r.URL.Path)
 	var info requestInfo
+	for _, p := range parts {
+		if p == "" {
+			return info, false // "//" never names a resource
+		}
+	}
 	switch {
 	case len(parts) >= 3 && parts[0] == "api":
 		info.Version = parts[1]
