@@ -27,19 +27,8 @@ import (
 const maxJSONPatchOperations = 10000
 
 func (s *Server) patch(req *request, sub string) {
-	neg, err := negotiate(req.r, sub == "")
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	p, err := readWriteParams(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	patchBody, err := readBody(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
+	neg, p, patchBody, ok := readWrite(req, sub == "")
+	if !ok {
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(req.r.Header.Get("Content-Type"))

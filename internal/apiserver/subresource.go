@@ -165,19 +165,8 @@ var scaleResource = &registry.Resource{Group: "autoscaling", Version: "v1", Reso
 
 // bind serves pods/binding: assign a pending pod to a node.
 func (s *Server) bind(req *request) {
-	neg, err := negotiate(req.r, false)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	p, err := readWriteParams(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	body, err := readBody(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
+	neg, p, body, ok := readWrite(req, false)
+	if !ok {
 		return
 	}
 	obj, _, err := decodeBody(req.r, body, corev1.SchemeGroupVersion.WithKind("Binding"), &corev1.Binding{})

@@ -31,32 +31,48 @@ func readWriteParams(r *http.Request) (writeParams, error) {
 	return writeParams{dryRun: dry, manager: mgr}, nil
 }
 
-func (s *Server) create(req *request) {
-	neg, err := negotiate(req.r, true)
+// readWrite negotiates the response format and reads a write's parameters
+// and body. On failure it has answered the client and ok is false.
+func readWrite(req *request, transforms bool) (neg negotiated, p writeParams, body []byte, ok bool) {
+	var err error
+	if neg, err = negotiate(req.r, transforms); err == nil {
+		if p, err = readWriteParams(req.r); err == nil {
+			body, err = readBody(req.r)
+		}
+	}
 	if err != nil {
 		writeError(req.w, req.r, err)
-		return
+		return negotiated{}, writeParams{}, nil, false
 	}
-	p, err := readWriteParams(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	body, err := readBody(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
+	return neg, p, body, true
+}
+
+// decodeObject decodes a create or update body of the request's kind, puts
+// it in the URL's namespace and converts it to the stored version.
+func decodeObject(req *request, body []byte) (runtime.Object, []string, error) {
 	obj, warnings, err := decodeBody(req.r, body, req.res.GVK(), req.res.New())
 	if err != nil {
-		writeError(req.w, req.r, err)
-		return
+		return nil, nil, err
 	}
 	if err := checkNamespace(req, obj); err != nil {
-		writeError(req.w, req.r, err)
+		return nil, nil, err
+	}
+	if req.info.Verb == "update" {
+		if m, _ := meta.Accessor(obj); m.GetName() != req.info.Name {
+			return nil, nil, apierrors.NewBadRequest("the name of the object (" + m.GetName() + ") does not match the name on the URL (" + req.info.Name + ")")
+		}
+	}
+	obj, err = req.toStorage(obj)
+	return obj, warnings, err
+}
+
+func (s *Server) create(req *request) {
+	neg, p, body, ok := readWrite(req, true)
+	if !ok {
 		return
 	}
-	if obj, err = req.toStorage(obj); err != nil {
+	obj, warnings, err := decodeObject(req, body)
+	if err != nil {
 		writeError(req.w, req.r, err)
 		return
 	}
@@ -73,36 +89,12 @@ func (s *Server) create(req *request) {
 
 // update serves PUT on an object or its status/finalize subresource.
 func (s *Server) update(req *request, sub string) {
-	neg, err := negotiate(req.r, sub == "")
+	neg, p, body, ok := readWrite(req, sub == "")
+	if !ok {
+		return
+	}
+	obj, warnings, err := decodeObject(req, body)
 	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	p, err := readWriteParams(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	body, err := readBody(req.r)
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	obj, warnings, err := decodeBody(req.r, body, req.res.GVK(), req.res.New())
-	if err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	if err := checkNamespace(req, obj); err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
-	m, _ := meta.Accessor(obj)
-	if m.GetName() != req.info.Name {
-		writeError(req.w, req.r, apierrors.NewBadRequest("the name of the object ("+m.GetName()+") does not match the name on the URL ("+req.info.Name+")"))
-		return
-	}
-	if obj, err = req.toStorage(obj); err != nil {
 		writeError(req.w, req.r, err)
 		return
 	}
