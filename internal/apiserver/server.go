@@ -210,6 +210,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.serveResource(rec, r, info)
 	dry := r.URL.Query().Has("dryRun")
 	s.metrics.observe(info, dry, rec.code, s.clock.Since(start).Seconds())
+	if rec.err != nil {
+		s.log.Error("request failed", "verb", info.Verb, "path", r.URL.Path, "code", rec.code, "err", rec.err)
+	}
 }
 
 func notFoundPath() error {
@@ -222,6 +225,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	code        int
 	wroteHeader bool
+	err         error // a server-side failure to log
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

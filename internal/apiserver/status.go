@@ -3,7 +3,6 @@ package apiserver
 import (
 	"bytes"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -38,8 +37,8 @@ func toStatus(err error) *metav1.Status {
 // writeError answers with err as a metav1.Status in the client's format.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	st := toStatus(err)
-	if st.Code >= 500 {
-		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if rec, ok := w.(*statusRecorder); ok && st.Code >= 500 {
+		rec.err = err // logged by the server with its logger
 	}
 	neg, nerr := negotiate(r, false)
 	if nerr != nil {
@@ -63,7 +62,9 @@ func writeObject(w http.ResponseWriter, code int, neg negotiated, obj runtime.Ob
 		enc = jsonPretty
 	}
 	if err := enc.Encode(obj, &buf); err != nil {
-		slog.Error("encode response", "err", err)
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.err = err
+		}
 		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
