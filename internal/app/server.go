@@ -162,7 +162,14 @@ func (s *Server) openStorage(ctx context.Context) error {
 		}
 		s.client = c
 	} else {
-		e, err := storage.StartEmbedded(ctx, storage.EmbedConfig{DataDir: filepath.Join(s.cfg.DataDir, "etcd"), Logger: s.log})
+		// The member listens on loopback, behind client certificates from the
+		// cluster CA: other local users cannot bypass the API server.
+		m, err := s.pki.CA.Etcd(filepath.Join(s.cfg.DataDir, "tls", "etcd"))
+		if err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+		e, err := storage.StartEmbedded(ctx, storage.EmbedConfig{DataDir: filepath.Join(s.cfg.DataDir, "etcd"), Logger: s.log,
+			TLS: &storage.EmbedTLS{CertFile: m.CertFile, KeyFile: m.KeyFile, ClientCAFile: m.CAFile, Client: m.Client}})
 		if err != nil {
 			return fmt.Errorf("server: %w", err)
 		}

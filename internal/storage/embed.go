@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -38,6 +40,23 @@ type EmbedConfig struct {
 	// StartTimeout bounds the wait for the member to become ready; 0 means
 	// DefaultStartTimeout.
 	StartTimeout time.Duration
+	// TLS, when set, secures the member's client and peer listeners: every
+	// connection must present a certificate signed by TLS.ClientCAFile. The
+	// member's own client uses TLS.Client. Without it the loopback
+	// listeners are plain HTTP, fit for tests only.
+	TLS *EmbedTLS
+}
+
+// EmbedTLS is the TLS material of an embedded member.
+type EmbedTLS struct {
+	// CertFile and KeyFile are the member's serving certificate (server and
+	// client usage: the peer listener uses both), for 127.0.0.1.
+	CertFile, KeyFile string
+	// ClientCAFile verifies connecting clients and peers.
+	ClientCAFile string
+	// Client configures the member's own client: trusted roots and a client
+	// certificate.
+	Client *tls.Config
 }
 
 // Embedded is a running in-process etcd member.
@@ -104,6 +123,17 @@ func startEtcd(cfg EmbedConfig, core *slogCore) (*embed.Etcd, error) {
 	ec.AdvertisePeerUrls = []url.URL{*peerURL}
 	ec.ListenClientUrls = []url.URL{*clientURL}
 	ec.AdvertiseClientUrls = []url.URL{*clientURL}
+	if t := cfg.TLS; t != nil {
+		info := transport.TLSInfo{CertFile: t.CertFile, KeyFile: t.KeyFile, TrustedCAFile: t.ClientCAFile, ClientCertAuth: true}
+		ec.ClientTLSInfo, ec.PeerTLSInfo = info, info
+		for _, u := range []*url.URL{peerURL, clientURL} {
+			u.Scheme = "https"
+		}
+		ec.ListenPeerUrls = []url.URL{*peerURL}
+		ec.AdvertisePeerUrls = []url.URL{*peerURL}
+		ec.ListenClientUrls = []url.URL{*clientURL}
+		ec.AdvertiseClientUrls = []url.URL{*clientURL}
+	}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
 	ec.EnableGRPCGateway = false
 	ec.QuotaBackendBytes = cfg.QuotaBackendBytes
@@ -142,11 +172,15 @@ func waitReady(ctx context.Context, cfg EmbedConfig, e *embed.Etcd, core *slogCo
 	// in-process transport has no flow control, and cancelling many
 	// watches at once (every cacher at shutdown) deadlocks its watch
 	// stream (etcd-io/etcd#20716, #18879), so the server never exits.
-	client, err := clientv3.New(clientv3.Config{
+	cc := clientv3.Config{
 		Endpoints:   []string{endpoint},
 		DialTimeout: cfg.StartTimeout,
 		Logger:      zap.New(core),
-	})
+	}
+	if cfg.TLS != nil {
+		cc.TLS = cfg.TLS.Client
+	}
+	client, err := clientv3.New(cc)
 	if err != nil {
 		return fail(err)
 	}
