@@ -44,7 +44,7 @@ func (s *Store) Create(ctx context.Context, obj runtime.Object, o WriteOptions) 
 	if err := s.admitAndValidateCreate(ctx, obj, m, o); err != nil {
 		return nil, err
 	}
-	if s.fields != nil && !o.ManagedFieldsDone {
+	if s.fields != nil && !o.ManagedFieldsDone && !s.creates.record(obj, m, o.FieldManager, s.clock.Now()) {
 		obj = s.fields[""].UpdateNoErrors(s.res.New(), obj, o.FieldManager)
 	}
 	if o.DryRun {

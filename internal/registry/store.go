@@ -57,6 +57,9 @@ type Store struct {
 	log     *slog.Logger
 	hooks   Hooks
 	fields  map[string]*managedfields.FieldManager // by subresource ("" = main)
+	// creates records managedFields of creates without a field manager
+	// walk (see createManagedFields).
+	creates *createFields
 }
 
 // StoreConfig configures a Store.
@@ -126,6 +129,9 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 				return nil, fmt.Errorf("field manager for %s: %w", r.GroupResource(), err)
 			}
 			s.fields[sub] = fm
+			if sub == "" {
+				s.creates = &createFields{tc: cfg.TypeConverter, filter: fieldpath.NewExcludeSetFilter(reset), res: r}
+			}
 		}
 	}
 	return s, nil
