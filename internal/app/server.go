@@ -174,6 +174,8 @@ func (s *Server) openStorage(ctx context.Context) error {
 			return fmt.Errorf("server: %w", err)
 		}
 		s.etcd, s.client = e, e.Client()
+		s.store = e.Store()
+		return nil
 	}
 	s.store = storage.NewEtcdStore(s.client)
 	return nil

@@ -21,7 +21,8 @@ const revisionProbeKey = "/"
 // EtcdStore implements Store on an etcd v3 client. It is safe for concurrent
 // use; it holds no state besides the client.
 type EtcdStore struct {
-	client *clientv3.Client
+	client *clientv3.Client // watches, progress, compaction
+	kv     clientv3.KV      // reads and writes
 }
 
 var _ Store = (*EtcdStore)(nil)
@@ -29,12 +30,19 @@ var _ Store = (*EtcdStore)(nil)
 // NewEtcdStore returns a Store backed by client. The caller keeps ownership
 // of client and closes it after the store is no longer used.
 func NewEtcdStore(client *clientv3.Client) *EtcdStore {
-	return &EtcdStore{client: client}
+	return &EtcdStore{client: client, kv: client.KV}
+}
+
+// WithKV returns a copy of the store whose reads and writes go through kv
+// (an embedded member's in-process client), while watches keep using the
+// store's client.
+func (s *EtcdStore) WithKV(kv clientv3.KV) *EtcdStore {
+	return &EtcdStore{client: s.client, kv: kv}
 }
 
 // Get implements Store.
 func (s *EtcdStore) Get(ctx context.Context, key string) (*KeyValue, error) {
-	resp, err := s.client.Get(ctx, key)
+	resp, err := s.kv.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("get %q: %w", key, mapError(err))
 	}
@@ -62,7 +70,7 @@ func (s *EtcdStore) List(ctx context.Context, prefix string, opts ListOptions) (
 	if opts.Revision > 0 {
 		ops = append(ops, clientv3.WithRev(opts.Revision))
 	}
-	resp, err := s.client.Get(ctx, start, ops...)
+	resp, err := s.kv.Get(ctx, start, ops...)
 	if err != nil {
 		return nil, fmt.Errorf("list %q: %w", prefix, mapError(err))
 	}
@@ -85,7 +93,7 @@ func (s *EtcdStore) List(ctx context.Context, prefix string, opts ListOptions) (
 
 // Count implements Store.
 func (s *EtcdStore) Count(ctx context.Context, prefix string) (int64, error) {
-	resp, err := s.client.Get(ctx, prefix,
+	resp, err := s.kv.Get(ctx, prefix,
 		clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithCountOnly())
 	if err != nil {
 		return 0, fmt.Errorf("count %q: %w", prefix, mapError(err))
@@ -95,7 +103,7 @@ func (s *EtcdStore) Count(ctx context.Context, prefix string) (int64, error) {
 
 // Create implements Store.
 func (s *EtcdStore) Create(ctx context.Context, key string, value []byte) (int64, error) {
-	resp, err := s.client.Txn(ctx).
+	resp, err := s.kv.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
 		Then(clientv3.OpPut(key, string(value))).
 		Commit()
@@ -111,7 +119,7 @@ func (s *EtcdStore) Create(ctx context.Context, key string, value []byte) (int64
 // OptimisticPut implements Store. An expectedRevision of 0 matches a missing
 // key, so OptimisticPut(key, v, 0) creates key when it is absent.
 func (s *EtcdStore) OptimisticPut(ctx context.Context, key string, value []byte, expectedRevision int64) (int64, *KeyValue, error) {
-	resp, err := s.client.Txn(ctx).
+	resp, err := s.kv.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(key), "=", expectedRevision)).
 		Then(clientv3.OpPut(key, string(value))).
 		Else(clientv3.OpGet(key)).
@@ -127,7 +135,7 @@ func (s *EtcdStore) OptimisticPut(ctx context.Context, key string, value []byte,
 
 // OptimisticDelete implements Store.
 func (s *EtcdStore) OptimisticDelete(ctx context.Context, key string, expectedRevision int64) (int64, *KeyValue, error) {
-	resp, err := s.client.Txn(ctx).
+	resp, err := s.kv.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(key), "=", expectedRevision)).
 		Then(clientv3.OpDelete(key)).
 		Else(clientv3.OpGet(key)).
@@ -212,7 +220,7 @@ func (s *EtcdStore) RequestProgress(ctx context.Context) error {
 
 // CurrentRevision implements Store with a linearizable count-only read.
 func (s *EtcdStore) CurrentRevision(ctx context.Context) (int64, error) {
-	resp, err := s.client.Get(ctx, revisionProbeKey, clientv3.WithCountOnly())
+	resp, err := s.kv.Get(ctx, revisionProbeKey, clientv3.WithCountOnly())
 	if err != nil {
 		return 0, fmt.Errorf("current revision: %w", mapError(err))
 	}

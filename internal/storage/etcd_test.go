@@ -32,6 +32,14 @@ func TestEtcdStore(t *testing.T) {
 	storagetest.RunSuite(t, func(t *testing.T) storage.Store { return store })
 }
 
+// The embedded member's store: in-process reads and writes, loopback
+// watches.
+func TestEmbeddedStore(t *testing.T) {
+	e := startEmbedded(t)
+	store := e.Store()
+	storagetest.RunSuite(t, func(t *testing.T) storage.Store { return store })
+}
+
 func TestEmbeddedRestartKeepsData(t *testing.T) {
 	dir := dataDir(t)
 	cfg := storage.EmbedConfig{DataDir: dir}
