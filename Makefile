@@ -1,6 +1,6 @@
 # berth — one binary, a Kubernetes-compatible cluster.
 DATA_DIR ?= /var/lib/berth
-GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+GO ?= $(shell scripts/find-go.sh)
 export CGO_ENABLED = 0
 # The built-in kubectl reports the version of the kubectl library (go.mod).
 KUBECTL_VERSION := $(shell $(GO) list -m -f '{{.Version}}' k8s.io/kubectl 2>/dev/null | sed 's/^v0\./v1./')

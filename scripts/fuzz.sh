@@ -2,9 +2,8 @@
 # Runs every fuzz target for FUZZTIME each (default 1m; CI uses 10s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-  export PATH="/usr/local/go/bin:$PATH"
-fi
+go_bin=$(scripts/find-go.sh)
+export PATH="$(dirname "$go_bin"):$PATH"
 fuzztime=${FUZZTIME:-1m}
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")

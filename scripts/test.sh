@@ -3,9 +3,8 @@
 # of every fuzz target. `make test` and CI run exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-  export PATH="/usr/local/go/bin:$PATH"
-fi
+go_bin=$(scripts/find-go.sh)
+export PATH="$(dirname "$go_bin"):$PATH"
 export CGO_ENABLED=0
 
 echo "== go vet"
