@@ -78,7 +78,8 @@ func coreStrategies(add func(group, resource string, s Strategy)) {
 
 // workloadStrategies covers the groups beyond core.
 func workloadStrategies(add func(group, resource string, s Strategy)) {
-	tmpl := apps.Rules{PodTemplate: apps.PodTemplateRules{Default: core.DefaultPodTemplateSpec, Validate: core.ValidatePodTemplateSpec}}
+	tmpl := apps.Rules{PodTemplate: apps.PodTemplateRules{Default: core.DefaultPodTemplateSpec, Validate: core.ValidatePodTemplateSpec},
+		ClaimSpec: core.ValidatePersistentVolumeClaimSpec}
 	gen := func(s Strategy) Strategy { s.TrackGeneration = true; return s }
 	add("apps", "deployments", gen(WithStatus(Typed(tmpl.DefaultDeployment, tmpl.ValidateDeployment, tmpl.ValidateDeploymentUpdate), apps.ValidateDeploymentStatusUpdate)))
 	add("apps", "replicasets", gen(WithStatus(Typed(tmpl.DefaultReplicaSet, tmpl.ValidateReplicaSet, tmpl.ValidateReplicaSetUpdate), apps.ValidateReplicaSetStatusUpdate)))

@@ -18,6 +18,9 @@ type PodTemplateRules struct {
 // and skips pod template defaulting and validation.
 type Rules struct {
 	PodTemplate PodTemplateRules
+	// ClaimSpec checks a StatefulSet volumeClaimTemplate's spec at fldPath;
+	// nil skips it.
+	ClaimSpec func(spec *corev1.PersistentVolumeClaimSpec, fldPath *field.Path) field.ErrorList
 }
 
 func (r Rules) defaultTemplate(t *corev1.PodTemplateSpec) {

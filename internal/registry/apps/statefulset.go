@@ -175,9 +175,13 @@ func (r Rules) validateStatefulSetSpec(s, old *appsv1.StatefulSetSpec, fldPath *
 
 	for i := range s.VolumeClaimTemplates {
 		pvc := &s.VolumeClaimTemplates[i]
-		mp := fldPath.Child("volumeClaimTemplates").Index(i).Child("metadata")
+		vp := fldPath.Child("volumeClaimTemplates").Index(i)
+		mp := vp.Child("metadata")
 		errs = append(errs, metav1validation.ValidateLabels(pvc.Labels, mp.Child("labels"))...)
 		errs = append(errs, apimachineryvalidation.ValidateAnnotations(pvc.Annotations, mp.Child("annotations"))...)
+		if r.ClaimSpec != nil {
+			errs = append(errs, r.ClaimSpec(&pvc.Spec, vp.Child("spec"))...)
+		}
 	}
 	return errs
 }

@@ -299,6 +299,12 @@ func ValidatePersistentVolumeClaim(pvc *corev1.PersistentVolumeClaim) field.Erro
 	return append(allErrs, validatePersistentVolumeClaimSpec(&pvc.Spec, specPath)...)
 }
 
+// ValidatePersistentVolumeClaimSpec checks a claim's spec found at p (a
+// StatefulSet's volumeClaimTemplates use it).
+func ValidatePersistentVolumeClaimSpec(spec *corev1.PersistentVolumeClaimSpec, p *field.Path) field.ErrorList {
+	return validatePersistentVolumeClaimSpec(spec, p)
+}
+
 func validatePersistentVolumeClaimSpec(spec *corev1.PersistentVolumeClaimSpec, p *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	if len(spec.AccessModes) == 0 {
