@@ -62,6 +62,12 @@ func decodeObject(req *request, body []byte) (runtime.Object, []string, error) {
 			return nil, nil, apierrors.NewBadRequest("the name of the object (" + m.GetName() + ") does not match the name on the URL (" + req.info.Name + ")")
 		}
 	}
+	if v := req.res.ValidateCreate; v != nil && req.info.Verb == "create" {
+		if errs := v(obj); len(errs) > 0 {
+			m, _ := meta.Accessor(obj)
+			return nil, nil, apierrors.NewInvalid(req.res.GVK().GroupKind(), m.GetName(), errs)
+		}
+	}
 	obj, err = req.toStorage(obj)
 	return obj, warnings, err
 }

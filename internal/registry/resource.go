@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Subresource names served by the generic store.
@@ -45,6 +46,9 @@ type Resource struct {
 	// ToStorage converts an object of this entry's kind to the owner's kind;
 	// FromStorage converts back. Both nil for storage owners.
 	ToStorage, FromStorage func(runtime.Object) (runtime.Object, error)
+	// ValidateCreate, for converted entries, adds this version's own create
+	// rules (checked on the object as sent, before conversion).
+	ValidateCreate func(obj runtime.Object) field.ErrorList
 }
 
 // AllVerbs are the verbs of an ordinary resource.

@@ -6,6 +6,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/berth-dev/berth/internal/registry/autoscaling"
 	"github.com/berth-dev/berth/internal/registry/events"
@@ -26,8 +27,9 @@ func convertedVersions() []*Resource {
 		{Group: "events.k8s.io", Version: "v1", Resource: "events", Kind: "Event", Namespaced: true, ShortNames: []string{"ev"},
 			AllowCreateOnUpdate: true, StorageResource: "events",
 			New: newer[eventsv1.Event](), NewList: newer[eventsv1.EventList](),
-			ToStorage:   typedConversion(events.ToCore),
-			FromStorage: typedConversion(events.FromCore)},
+			ToStorage:      typedConversion(events.ToCore),
+			FromStorage:    typedConversion(events.FromCore),
+			ValidateCreate: func(obj runtime.Object) field.ErrorList { return events.ValidateEvent(obj.(*eventsv1.Event)) }},
 	}
 }
 
