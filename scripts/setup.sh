@@ -6,7 +6,8 @@
 #   only to fetch the official toolchain module (golang.org/toolchain) from
 #   the Go module proxy, which is installed to /usr/local/go.
 # - Node runtime: containerd, runc, the CNI plugins, iptables, conntrack and
-#   busybox-static are installed with apt where missing.
+#   busybox-static are installed with apt where missing, and etcd-server,
+#   which the tests use as an external etcd.
 #
 #   scripts/setup.sh            # everything
 #   scripts/setup.sh --no-apt   # only make sure the Go toolchain is there
@@ -66,6 +67,7 @@ if [ "$apt" = 1 ]; then
   command -v iptables >/dev/null 2>&1 || missing+=(iptables)
   command -v conntrack >/dev/null 2>&1 || missing+=(conntrack)
   [ -x /bin/busybox ] || missing+=(busybox-static)
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     apt_install "${missing[@]}"

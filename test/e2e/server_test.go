@@ -45,14 +45,14 @@ func startServer(t testing.TB) *server {
 // startServerIn starts a server on dir, on port (0: a free one; a port
 // taken meanwhile by someone else is retried with another). It waits for
 // /readyz and stops the server when the test ends.
-func startServerIn(t testing.TB, dir string, port int) *server {
+func startServerIn(t testing.TB, dir string, port int, extraArgs ...string) *server {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		p := port
 		if p == 0 {
 			p = freePort(t)
 		}
-		s, err := launch(t, dir, p)
+		s, err := launch(t, dir, p, extraArgs...)
 		if err == nil {
 			return s
 		}
@@ -64,7 +64,7 @@ func startServerIn(t testing.TB, dir string, port int) *server {
 	}
 }
 
-func launch(t testing.TB, dir string, port int) (*server, error) {
+func launch(t testing.TB, dir string, port int, extraArgs ...string) (*server, error) {
 	s := &server{
 		t: t, dataDir: dir, port: port,
 		url:        "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
@@ -76,8 +76,8 @@ func launch(t testing.TB, dir string, port int) (*server, error) {
 		t.Fatalf("server log: %v", err)
 	}
 	s.logPath = logf.Name()
-	s.cmd = exec.Command(berthBin, "server", "--data-dir", dir, "--secure-port", strconv.Itoa(port),
-		"--bind-address", "127.0.0.1", "--disable-agent")
+	s.cmd = exec.Command(berthBin, append([]string{"server", "--data-dir", dir, "--secure-port", strconv.Itoa(port),
+		"--bind-address", "127.0.0.1", "--disable-agent"}, extraArgs...)...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.Env = testEnv(t, nil)
 	// Should the test binary die (a -timeout panic), the server goes too.
