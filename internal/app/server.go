@@ -13,11 +13,13 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/client-go/tools/clientcmd"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/internal/admission"
 	"github.com/berth-dev/berth/internal/apiserver"
 	"github.com/berth-dev/berth/internal/apiserver/authn"
+	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/pki"
 	"github.com/berth-dev/berth/internal/registry"
 	"github.com/berth-dev/berth/internal/storage"
@@ -34,6 +36,9 @@ type ServerConfig struct {
 	ServiceCIDR   string
 	NodePortRange string
 	DisableAgent  bool
+	// Controllers selects controllers as upstream's --controllers ("*",
+	// "name", "-name"); nil means all.
+	Controllers []string
 	// Listener overrides BindAddress/SecurePort (tests pass 127.0.0.1:0).
 	Listener net.Listener
 	Logger   *slog.Logger
@@ -207,23 +212,36 @@ func (s *Server) KubeconfigPath() string { return s.kubeconfig }
 func (s *Server) URL() string { return "https://" + advertiseAddr(s.listener.Addr()) }
 
 // Start runs everything until ctx is done; storage is closed on return.
+// At shutdown the controllers stop first (releasing their lease through
+// the still-running API server), then the API server.
 func (s *Server) Start(ctx context.Context) error {
 	defer s.closeStorage()
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.registry.Start(ctx) })
-	g.Go(func() error { return s.api.Start(ctx) })
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	g, gctx := errgroup.WithContext(serveCtx)
+	g.Go(func() error { return s.registry.Start(gctx) })
+	g.Go(func() error { return s.api.Start(gctx) })
 	g.Go(func() error {
-		if err := s.registry.WaitReady(ctx); err != nil {
-			return err
+		defer stopServing()
+		ctrlCtx, cancel := context.WithCancel(gctx)
+		defer cancel()
+		stop := context.AfterFunc(ctx, cancel)
+		defer stop()
+		if err := s.registry.WaitReady(ctrlCtx); err != nil {
+			return nil // shutting down
 		}
-		if err := bootstrap(ctx, s.registry, s.alloc, s.listener.Addr()); err != nil {
-			if ctx.Err() != nil {
+		if err := bootstrap(ctrlCtx, s.registry, s.alloc, s.listener.Addr()); err != nil {
+			if ctrlCtx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("server: bootstrap: %w", err)
 		}
 		s.api.SetReady(true)
 		s.log.Info("berth server ready", "url", s.URL(), "kubeconfig", s.kubeconfig)
+		if err := s.runControllers(ctrlCtx); err != nil && ctrlCtx.Err() == nil {
+			return err
+		}
+		<-ctrlCtx.Done()
 		return nil
 	})
 	err := g.Wait()
@@ -231,6 +249,21 @@ func (s *Server) Start(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// runControllers runs the controller manager against this server, as any
+// client would: over HTTPS with a kubeconfig, leader-elected so several
+// servers on one etcd run one set of controllers.
+func (s *Server) runControllers(ctx context.Context) error {
+	enabled := s.cfg.Controllers
+	if enabled == nil {
+		enabled = []string{"*"}
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", s.kubeconfig)
+	if err != nil {
+		return fmt.Errorf("server: controllers: %w", err)
+	}
+	return controller.Run(ctx, controller.Config{RESTConfig: rc, Enabled: enabled, LeaderElection: true, Logger: s.log})
 }
 
 // lockDataDir takes an exclusive lock on the data dir so a second server on

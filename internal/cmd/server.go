@@ -16,6 +16,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/berth-dev/berth/internal/app"
+	"github.com/berth-dev/berth/internal/controller"
 )
 
 func newServerCommand() *cobra.Command {
@@ -47,6 +48,9 @@ func newServerCommand() *cobra.Command {
 			if cfg.SecurePort < 1 || cfg.SecurePort > 65535 {
 				return fmt.Errorf("--secure-port %d is out of range", cfg.SecurePort)
 			}
+			if _, err := controller.Enabled(cfg.Controllers); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			srv, err := app.NewServer(ctx, cfg)
@@ -70,6 +74,7 @@ func newServerCommand() *cobra.Command {
 	f.IntVar(&cfg.SecurePort, "secure-port", app.DefaultSecurePort, "HTTPS port of the API server")
 	f.StringVar(&cfg.ServiceCIDR, "service-cluster-ip-range", app.DefaultServiceCIDR, "CIDR Service ClusterIPs are allocated from")
 	f.StringVar(&cfg.NodePortRange, "service-node-port-range", app.DefaultNodePortRange, "port range NodePorts are allocated from")
+	f.StringSliceVar(&cfg.Controllers, "controllers", []string{"*"}, "controllers to run: '*' for all, 'name' to enable, '-name' to disable (known: "+strings.Join(controller.Names(), ", ")+")")
 	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "run the control plane only, no node agent on this machine")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return c

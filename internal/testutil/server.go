@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -49,6 +50,7 @@ func StartServerIn(tb testing.TB, dir string) *Server {
 	if os.Getenv("BERTH_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	klog.SetSlogLogger(logger) // client-go's leader election logs through klog
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := app.NewServer(ctx, app.ServerConfig{DataDir: dir, Listener: ln, DisableAgent: true, Logger: logger})
 	if err != nil {

@@ -31,6 +31,8 @@ var rules = []rule{
 		"certificates are a leaf concern"},
 	{"internal/registry", []string{"internal/apiserver", "internal/app"},
 		"the registry is below the HTTP layer"},
+	{"internal/controller", []string{"internal/apiserver", "internal/registry", "internal/storage", "internal/admission", "internal/app"},
+		"controllers reach the API only through client-go"},
 	{"internal/apiserver", []string{"internal/app"},
 		"only internal/app wires components together"},
 }

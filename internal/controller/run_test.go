@@ -1,0 +1,26 @@
+package controller
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		spec    []string
+		want    []string
+		wantErr bool
+	}{
+		{spec: []string{"*"}, want: Names()},
+		{spec: []string{"*", "-namespace"}, want: nil},
+		{spec: []string{"namespace"}, want: []string{"namespace"}},
+		{spec: nil, want: nil},
+		{spec: []string{"nope"}, wantErr: true},
+		{spec: []string{"*", "-nope"}, wantErr: true},
+	} {
+		got, err := Enabled(tc.spec)
+		if (err != nil) != tc.wantErr || !slices.Equal(got, tc.want) {
+			t.Errorf("Enabled(%q) = %v, %v; want %v (error %v)", tc.spec, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
