@@ -47,9 +47,9 @@ type createFields struct {
 	res    *Resource
 
 	once    sync.Once
-	empty   value.Value     // the empty object
-	leaves  *fieldpath.Set  // its field set
-	present *fieldpath.Set  // its nodes: leaves and their ancestors
+	empty   value.Value    // the empty object
+	leaves  *fieldpath.Set // its field set
+	present *fieldpath.Set // its nodes: leaves and their ancestors
 	err     error
 }
 
