@@ -7,6 +7,14 @@ go_bin=$(scripts/find-go.sh)
 export PATH="$(dirname "$go_bin"):$PATH"
 export CGO_ENABLED=0
 
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt: these files need formatting:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
 echo "== go vet"
 go vet ./...
 

@@ -48,7 +48,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 		return
 	}
 	if !res.AllowsVerb(info.Verb) {
-		writeError(w, r, methodNotAllowed(info.Verb))
+		writeError(w, r, methodNotAllowed())
 		return
 	}
 	switch info.Verb {
@@ -60,19 +60,19 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 		s.watch(req)
 	case "create":
 		if info.Name != "" {
-			writeError(w, r, methodNotAllowed(info.Verb))
+			writeError(w, r, methodNotAllowed())
 			return
 		}
 		s.create(req)
 	case "update":
 		if info.Name == "" {
-			writeError(w, r, methodNotAllowed(info.Verb))
+			writeError(w, r, methodNotAllowed())
 			return
 		}
 		s.update(req, "")
 	case "patch":
 		if info.Name == "" {
-			writeError(w, r, methodNotAllowed(info.Verb))
+			writeError(w, r, methodNotAllowed())
 			return
 		}
 		s.patch(req, "")
@@ -81,11 +81,12 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 	case "deletecollection":
 		s.deleteCollection(req)
 	default:
-		writeError(w, r, methodNotAllowed(info.Verb))
+		writeError(w, r, methodNotAllowed())
 	}
 }
 
-func methodNotAllowed(verb string) error {
+// methodNotAllowed answers a verb the resource does not serve.
+func methodNotAllowed() error {
 	return statusError(http.StatusMethodNotAllowed, metav1.StatusReasonMethodNotAllowed,
 		"the server does not allow this method on the requested resource")
 }
@@ -108,11 +109,11 @@ func (s *Server) serveSubresource(req *request) {
 		case "patch":
 			s.patch(req, sub)
 		default:
-			writeError(req.w, req.r, methodNotAllowed(verb))
+			writeError(req.w, req.r, methodNotAllowed())
 		}
 	case registry.SubFinalize:
 		if verb != "update" {
-			writeError(req.w, req.r, methodNotAllowed(verb))
+			writeError(req.w, req.r, methodNotAllowed())
 			return
 		}
 		s.update(req, sub)
@@ -120,13 +121,13 @@ func (s *Server) serveSubresource(req *request) {
 		s.scale(req)
 	case registry.SubBinding:
 		if verb != "create" {
-			writeError(req.w, req.r, methodNotAllowed(verb))
+			writeError(req.w, req.r, methodNotAllowed())
 			return
 		}
 		s.bind(req)
 	case registry.SubEviction:
 		if verb != "create" {
-			writeError(req.w, req.r, methodNotAllowed(verb))
+			writeError(req.w, req.r, methodNotAllowed())
 			return
 		}
 		s.evict(req)
@@ -177,7 +178,7 @@ func decodeBody(r *http.Request, body []byte, gvk schema.GroupVersionKind, into 
 				}
 			}
 		} else {
-			return nil, nil, apierrors.NewBadRequest(decodeErrorMessage(err))
+			return nil, nil, apierrors.NewBadRequest(err.Error())
 		}
 	}
 	if got != nil && (got.GroupVersion() != gvk.GroupVersion() || got.Kind != gvk.Kind) {
@@ -188,14 +189,6 @@ func decodeBody(r *http.Request, body []byte, gvk schema.GroupVersionKind, into 
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
 	return obj, warnings, nil
-}
-
-func decodeErrorMessage(err error) string {
-	msg := err.Error()
-	if strings.HasPrefix(msg, "couldn't get version/kind") || strings.Contains(msg, "Object 'Kind' is missing") {
-		return msg
-	}
-	return msg
 }
 
 // fieldValidation reads the fieldValidation query parameter (default Warn).
@@ -267,8 +260,6 @@ func fieldManager(r *http.Request) (string, error) {
 	}
 	return ua, nil
 }
-
-type ctxKey int
 
 // requestContext bounds a non-watch request.
 func requestContext(r *http.Request) (context.Context, context.CancelFunc) {

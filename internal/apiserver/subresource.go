@@ -92,7 +92,7 @@ func (s *Server) scale(req *request) {
 		return
 	}
 	if req.info.Verb != "update" && req.info.Verb != "patch" {
-		writeError(req.w, req.r, methodNotAllowed(req.info.Verb))
+		writeError(req.w, req.r, methodNotAllowed())
 		return
 	}
 	p, err := readWriteParams(req.r)

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"bytes"
-	"net/http"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -130,5 +129,3 @@ func toPartial(obj runtime.Object, version string) (runtime.Object, error) {
 	}
 	return list, nil
 }
-
-var _ = http.StatusOK
