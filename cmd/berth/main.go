@@ -1,5 +1,6 @@
-// Command berth is a Kubernetes-compatible container orchestrator in one
-// binary: `berth server`, `berth agent`, `berth kubectl`, ...
+// Package main is the berth command, a Kubernetes-compatible container
+// orchestrator in one binary (`berth server`, `berth kubectl`, ...). All of
+// it lives in internal/cmd.
 package main
 
 import (
