@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,9 +39,12 @@ type Config struct {
 	BindAddress string
 	Port        int
 	// Ready reports whether dependencies (etcd) are healthy.
-	Ready  func(ctx context.Context) error
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Ready func(ctx context.Context) error
+	// Metrics are further series served on /metrics next to the API
+	// server's own (the in-process controllers' and scheduler's).
+	Metrics []prometheus.Gatherer
+	Clock   clock.Clock
+	Logger  *slog.Logger
 }
 
 // Server is the API server. It is a Runnable: Start serves until the
@@ -165,7 +169,7 @@ func (s *Server) buildHandler() http.Handler {
 	public := mux
 
 	api := http.NewServeMux()
-	api.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	api.Handle("/metrics", promhttp.HandlerFor(append(prometheus.Gatherers{s.metrics.registry}, s.cfg.Metrics...), promhttp.HandlerOpts{}))
 	api.Handle("/openapi/v2", s.openapi.V2())
 	api.Handle("/openapi/v3", s.openapi.V3())
 	api.Handle("/openapi/v3/", s.openapi.V3())

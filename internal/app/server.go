@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/tools/clientcmd"
@@ -130,6 +131,7 @@ func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		ClientCAs:     s.pki.ClientCAPool,
 		Listener:      s.listener,
 		Ready:         s.etcdReady,
+		Metrics:       []prometheus.Gatherer{controller.Metrics()},
 		Logger:        cfg.Logger,
 	})
 	if err != nil {

@@ -10,14 +10,19 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/controller/namespace"
 )
@@ -33,9 +38,13 @@ type Config struct {
 	// Enabled selects controllers as upstream's --controllers: "*" for
 	// all, a name to add, "-name" to remove.
 	Enabled []string
+	// Workers overrides the number of workers per controller name.
+	Workers map[string]int
 	// LeaderElection makes one manager active among several servers.
 	LeaderElection bool
 	Logger         *slog.Logger
+	// Clock is the controllers' clock; nil means the real one.
+	Clock clock.Clock
 }
 
 // builders is the controller table: name → constructor. Adding a
@@ -43,16 +52,46 @@ type Config struct {
 func builders() map[string]func(deps) (Runnable, error) {
 	return map[string]func(deps) (Runnable, error){
 		namespace.Name: func(d deps) (Runnable, error) {
-			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers, Logger: d.log})
+			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
+				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
 	}
 }
 
+// aliases maps upstream kube-controller-manager's controller names to
+// berth's, so --controllers written for upstream works unchanged.
+var aliases = map[string]string{
+	"namespace-controller": namespace.Name,
+}
+
+// deps is what every controller constructor may use.
 type deps struct {
 	client    kubernetes.Interface
 	metadata  metadata.Interface
+	rest      *rest.Config
 	informers informers.SharedInformerFactory
+	events    record.EventBroadcaster
+	clock     clock.Clock
 	log       *slog.Logger
+	counts    map[string]int
+}
+
+// recorder returns an event recorder reporting as component (upstream's
+// source names, e.g. "replicaset-controller").
+func (d deps) recorder(component string) record.EventRecorder {
+	return d.events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: component})
+}
+
+// workers is the configured worker count for controller name, or def.
+func (d deps) workers(name string, def int) int {
+	if n := d.counts[name]; n > 0 {
+		return n
+	}
+	return def
+}
+
+func (d deps) logger(name string) *slog.Logger {
+	return d.log.With("controller", name)
 }
 
 // Names lists the known controllers.
@@ -72,6 +111,13 @@ func Enabled(spec []string) ([]string, error) {
 	star := false
 	for _, s := range spec {
 		s = strings.TrimSpace(s)
+		neg := strings.HasPrefix(s, "-")
+		if a, ok := aliases[strings.TrimPrefix(s, "-")]; ok {
+			s = a
+			if neg {
+				s = "-" + a
+			}
+		}
 		switch {
 		case s == "*":
 			star = true
@@ -120,7 +166,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("controller manager: %w", err)
 	}
-	d := deps{client: client, metadata: meta, informers: informers.NewSharedInformerFactory(client, 0), log: cfg.Logger}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	registerProvider()
+	d := deps{client: client, metadata: meta, rest: rc, informers: informers.NewSharedInformerFactory(client, 0),
+		events: record.NewBroadcaster(record.WithContext(ctx)), clock: cfg.Clock, log: cfg.Logger, counts: cfg.Workers}
+	d.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	defer d.events.Shutdown()
 	var runs []Runnable
 	for _, n := range names {
 		r, err := builders()[n](d)

@@ -14,6 +14,8 @@ func TestEnabled(t *testing.T) {
 		{spec: []string{"*"}, want: Names()},
 		{spec: []string{"*", "-namespace"}, want: nil},
 		{spec: []string{"namespace"}, want: []string{"namespace"}},
+		{spec: []string{"namespace-controller"}, want: []string{"namespace"}},
+		{spec: []string{"*", "-namespace-controller"}, want: nil},
 		{spec: nil, want: nil},
 		{spec: []string{"nope"}, wantErr: true},
 		{spec: []string{"*", "-nope"}, wantErr: true},

@@ -39,8 +39,26 @@ func StartServer(tb testing.TB) *Server {
 	return StartServerIn(tb, dir)
 }
 
+// Options select what an in-process server runs.
+type Options struct {
+	// Controllers is the --controllers list; nil means all ("*"), an empty
+	// non-nil slice none.
+	Controllers []string
+}
+
+// StartServerWith starts a server in a temp dir with opts.
+func StartServerWith(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	return startServer(tb, tb.TempDir(), opts)
+}
+
 // StartServerIn starts a server on an existing data dir (restart tests).
 func StartServerIn(tb testing.TB, dir string) *Server {
+	tb.Helper()
+	return startServer(tb, dir, Options{})
+}
+
+func startServer(tb testing.TB, dir string, opts Options) *Server {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -52,7 +70,7 @@ func StartServerIn(tb testing.TB, dir string) *Server {
 	}
 	klog.SetSlogLogger(logger) // client-go's leader election logs through klog
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := app.NewServer(ctx, app.ServerConfig{DataDir: dir, Listener: ln, DisableAgent: true, Logger: logger})
+	srv, err := app.NewServer(ctx, app.ServerConfig{DataDir: dir, Listener: ln, DisableAgent: true, Controllers: opts.Controllers, Logger: logger})
 	if err != nil {
 		cancel()
 		tb.Fatalf("new server: %v", err)

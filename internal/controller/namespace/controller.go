@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/berth-dev/berth/internal/controller/worker"
 )
 
 // Name of the controller (for --controllers).
@@ -56,10 +58,9 @@ func New(cfg Config) (*Controller, error) {
 		cfg.Clock = clock.RealClock{}
 	}
 	c := &Controller{
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name}),
+		queue:   worker.NewQueue[string](Name),
 		workers: cfg.Workers,
-		log:     cfg.Logger.With("controller", Name),
+		log:     cfg.Logger,
 	}
 	c.deps = clientDeps(cfg.Client, cfg.Metadata, cfg.Client.Discovery(), cfg.Clock)
 	inf := cfg.Informer.Core().V1().Namespaces().Informer()
@@ -80,36 +81,9 @@ func New(cfg Config) (*Controller, error) {
 
 // Start runs the workers until ctx is done.
 func (c *Controller) Start(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return nil
-	}
-	for range c.workers {
-		go c.work(ctx)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		name, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		res, err := reconcile(ctx, c.deps, name)
-		switch {
-		case err != nil:
-			c.log.Warn("reconcile failed", "namespace", name, "err", err)
-			c.queue.AddRateLimited(name)
-		case res.requeueAfter > 0:
-			c.queue.Forget(name)
-			c.queue.AddAfter(name, res.requeueAfter)
-		default:
-			c.queue.Forget(name)
-		}
-		c.queue.Done(name)
-	}
+	return worker.Run(ctx, c.queue, c.workers, c.log, func(ctx context.Context, name string) (worker.Result, error) {
+		return reconcile(ctx, c.deps, name)
+	}, c.synced)
 }
 
 // clientDeps implements Deps with client-go.

@@ -12,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/berth-dev/berth/internal/controller/worker"
 )
 
 // Deps are what reconcile needs, as small functions so tests need no
@@ -36,9 +38,7 @@ type Deps struct {
 }
 
 // result says whether to look at the namespace again later.
-type result struct {
-	requeueAfter time.Duration
-}
+type result = worker.Result
 
 // remainingRetry is how soon a namespace with content left is looked at
 // again (objects being deleted gracefully or held by finalizers).
@@ -115,10 +115,10 @@ func reconcile(ctx context.Context, d Deps, name string) (result, error) {
 		ns = updated
 	}
 	if len(failures) > 0 || err != nil {
-		return result{requeueAfter: remainingRetry}, nil
+		return result{RequeueAfter: remainingRetry}, nil
 	}
 	if len(remaining) > 0 {
-		return result{requeueAfter: remainingRetry}, nil
+		return result{RequeueAfter: remainingRetry}, nil
 	}
 	ns.Spec.Finalizers = slices.DeleteFunc(ns.Spec.Finalizers, func(f corev1.FinalizerName) bool { return f == corev1.FinalizerKubernetes })
 	if err := d.Finalize(ctx, ns); err != nil && !apierrors.IsNotFound(err) {

@@ -79,7 +79,7 @@ func TestReconcile(t *testing.T) {
 	t.Run("empty namespace is finalized", func(t *testing.T) {
 		w := &world{ns: terminating()}
 		res, err := reconcile(t.Context(), w.deps(), "x")
-		if err != nil || res.requeueAfter != 0 || !w.finalized || len(w.ns.Spec.Finalizers) != 0 {
+		if err != nil || res.RequeueAfter != 0 || !w.finalized || len(w.ns.Spec.Finalizers) != 0 {
 			t.Fatalf("res=%+v err=%v finalized=%v finalizers=%v", res, err, w.finalized, w.ns.Spec.Finalizers)
 		}
 		if len(w.deleted) != 2 {
@@ -92,7 +92,7 @@ func TestReconcile(t *testing.T) {
 	t.Run("remaining content is reported and waited for", func(t *testing.T) {
 		w := &world{ns: terminating(), remaining: map[schema.GroupVersionResource]int{pods: 2}}
 		res, err := reconcile(t.Context(), w.deps(), "x")
-		if err != nil || res.requeueAfter == 0 || w.finalized {
+		if err != nil || res.RequeueAfter == 0 || w.finalized {
 			t.Fatalf("res=%+v err=%v finalized=%v", res, err, w.finalized)
 		}
 		c := condition(w.ns, corev1.NamespaceContentRemaining)
@@ -103,7 +103,7 @@ func TestReconcile(t *testing.T) {
 	t.Run("discovery failure is reported and retried", func(t *testing.T) {
 		w := &world{ns: terminating(), discovery: errors.New("group x unavailable")}
 		res, err := reconcile(t.Context(), w.deps(), "x")
-		if err != nil || res.requeueAfter == 0 || w.finalized {
+		if err != nil || res.RequeueAfter == 0 || w.finalized {
 			t.Fatalf("res=%+v err=%v finalized=%v", res, err, w.finalized)
 		}
 		if c := condition(w.ns, corev1.NamespaceDeletionDiscoveryFailure); c == nil || c.Status != corev1.ConditionTrue {
