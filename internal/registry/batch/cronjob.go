@@ -10,6 +10,8 @@ import (
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/berth-dev/berth/internal/cron"
 )
 
 // DefaultCronJob applies batch/v1 defaults to cj and to the pod template of
@@ -97,7 +99,7 @@ func (r Rules) validateJobTemplateSpec(t *batchv1.JobTemplateSpec, fldPath *fiel
 
 func validateSchedule(schedule string, allowTZ bool, timeZone *string, fldPath *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if _, err := ParseSchedule(schedule); err != nil {
+	if _, err := cron.Parse(schedule); err != nil {
 		errs = append(errs, field.Invalid(fldPath, schedule, err.Error()))
 	}
 	switch {

@@ -1,4 +1,4 @@
-package batch
+package cron
 
 import (
 	"strings"
@@ -53,7 +53,7 @@ func TestParseScheduleNext(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec+"@"+tc.from, func(t *testing.T) {
-			s, err := ParseSchedule(tc.spec)
+			s, err := Parse(tc.spec)
 			if err != nil {
 				t.Fatalf("ParseSchedule: %v", err)
 			}
@@ -65,7 +65,7 @@ func TestParseScheduleNext(t *testing.T) {
 }
 
 func TestNextImpossible(t *testing.T) {
-	s, err := ParseSchedule("0 0 30 2 *")
+	s, err := Parse("0 0 30 2 *")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestNextDST(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := ParseSchedule(tc.spec)
+			s, err := Parse(tc.spec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestNextDST(t *testing.T) {
 func TestNextTimeZones(t *testing.T) {
 	tokyo := mustLoad(t, "Asia/Tokyo")
 	kolkata := mustLoad(t, "Asia/Kolkata")
-	s, err := ParseSchedule("0 9 1 * *")
+	s, err := Parse("0 9 1 * *")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,12 +146,12 @@ func TestNextTimeZones(t *testing.T) {
 		t.Errorf("Tokyo Next = %v, want %v", got, want)
 	}
 	// Half-hour offset zone.
-	h, _ := ParseSchedule("0 * * * *")
+	h, _ := Parse("0 * * * *")
 	if got, want := h.Next(time.Date(2024, 1, 1, 10, 10, 0, 0, kolkata)), time.Date(2024, 1, 1, 11, 0, 0, 0, kolkata); !got.Equal(want) {
 		t.Errorf("Kolkata Next = %v, want %v", got, want)
 	}
 	// A legacy TZ prefix pins the zone regardless of the argument's.
-	tz, err := ParseSchedule("CRON_TZ=Asia/Tokyo 0 9 * * *")
+	tz, err := Parse("CRON_TZ=Asia/Tokyo 0 9 * * *")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestParseScheduleInvalid(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec, func(t *testing.T) {
-			_, err := ParseSchedule(tc.spec)
+			_, err := Parse(tc.spec)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
 				t.Errorf("err = %v, want prefix %q", err, tc.wantErr)
 			}

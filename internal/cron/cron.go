@@ -1,4 +1,4 @@
-package batch
+package cron
 
 import (
 	"fmt"
@@ -17,13 +17,13 @@ type Schedule interface {
 	Next(t time.Time) time.Time
 }
 
-// ParseSchedule parses a standard five-field cron expression (minute hour
+// Parse parses a standard five-field cron expression (minute hour
 // day-of-month month day-of-week) with ranges, steps, lists, month and day
 // names and "?", or one of the descriptors @yearly, @annually, @monthly,
 // @weekly, @daily, @midnight, @hourly and "@every <duration>". A leading
 // TZ=<zone> or CRON_TZ=<zone> is accepted, as by upstream's parser; CronJob
 // validation rejects it separately. Error texts follow upstream's.
-func ParseSchedule(spec string) (Schedule, error) {
+func Parse(spec string) (Schedule, error) {
 	if spec == "" {
 		return nil, fmt.Errorf("empty spec string")
 	}
