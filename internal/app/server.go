@@ -40,6 +40,8 @@ type ServerConfig struct {
 	// Controllers selects controllers as upstream's --controllers ("*",
 	// "name", "-name"); nil means all.
 	Controllers []string
+	// ControllerWorkers overrides worker counts per controller name.
+	ControllerWorkers map[string]int
 	// Listener overrides BindAddress/SecurePort (tests pass 127.0.0.1:0).
 	Listener net.Listener
 	Logger   *slog.Logger
@@ -265,7 +267,7 @@ func (s *Server) runControllers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: controllers: %w", err)
 	}
-	return controller.Run(ctx, controller.Config{RESTConfig: rc, Enabled: enabled, LeaderElection: true, Logger: s.log})
+	return controller.Run(ctx, controller.Config{RESTConfig: rc, Enabled: enabled, Workers: s.cfg.ControllerWorkers, LeaderElection: true, Logger: s.log})
 }
 
 // lockDataDir takes an exclusive lock on the data dir so a second server on

@@ -75,6 +75,7 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&cfg.ServiceCIDR, "service-cluster-ip-range", app.DefaultServiceCIDR, "CIDR Service ClusterIPs are allocated from")
 	f.StringVar(&cfg.NodePortRange, "service-node-port-range", app.DefaultNodePortRange, "port range NodePorts are allocated from")
 	f.StringSliceVar(&cfg.Controllers, "controllers", []string{"*"}, "controllers to run: '*' for all, 'name' to enable, '-name' to disable (known: "+strings.Join(controller.Names(), ", ")+")")
+	f.StringToIntVar(&cfg.ControllerWorkers, "controller-workers", nil, "workers per controller, e.g. deployment=10,replicaset=10 (upstream's --concurrent-*-syncs)")
 	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "run the control plane only, no node agent on this machine")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return c

@@ -152,6 +152,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	for n, w := range cfg.Workers {
+		if !slices.Contains(Names(), n) || w <= 0 {
+			return fmt.Errorf("--controller-workers: %s=%d: want a known controller (%s) and a positive count", n, w, strings.Join(Names(), ", "))
+		}
+	}
 	if len(names) == 0 {
 		return nil
 	}
