@@ -142,6 +142,24 @@ func Enabled(spec []string) ([]string, error) {
 	return out, nil
 }
 
+// Validate checks a --controllers list and worker counts without running
+// anything, so a server can refuse bad flags before it starts.
+func Validate(enabled []string, workers map[string]int) error {
+	if _, err := Enabled(enabled); err != nil {
+		return err
+	}
+	return validateWorkers(workers)
+}
+
+func validateWorkers(workers map[string]int) error {
+	for n, w := range workers {
+		if !slices.Contains(Names(), n) || w <= 0 {
+			return fmt.Errorf("--controller-workers: %s=%d: want a known controller (%s) and a positive count", n, w, strings.Join(Names(), ", "))
+		}
+	}
+	return nil
+}
+
 // Run builds the enabled controllers and runs them (behind leader
 // election when configured) until ctx is done.
 func Run(ctx context.Context, cfg Config) error {
@@ -152,10 +170,8 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	for n, w := range cfg.Workers {
-		if !slices.Contains(Names(), n) || w <= 0 {
-			return fmt.Errorf("--controller-workers: %s=%d: want a known controller (%s) and a positive count", n, w, strings.Join(Names(), ", "))
-		}
+	if err := validateWorkers(cfg.Workers); err != nil {
+		return err
 	}
 	if len(names) == 0 {
 		return nil
