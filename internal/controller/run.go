@@ -25,6 +25,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/resourcequota"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -55,13 +56,18 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		resourcequota.Name: func(d deps) (Runnable, error) {
+			return resourcequota.New(resourcequota.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
+				Workers: d.workers(resourcequota.Name, 5), Logger: d.logger(resourcequota.Name), Clock: d.clock})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"namespace-controller":     namespace.Name,
+	"resourcequota-controller": resourcequota.Name,
 }
 
 // deps is what every controller constructor may use.
