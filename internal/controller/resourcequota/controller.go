@@ -146,26 +146,14 @@ func New(cfg Config) (*Controller, error) {
 	}); err != nil {
 		return nil, err
 	}
-	disc := newDiscovery(cfg.Client.Discovery(), cfg.Clock)
+	mon := &monitors{meta: cfg.Metadata, disc: newDiscovery(cfg.Client.Discovery(), cfg.Clock), replenish: c.replenish}
 	c.deps = Deps{
 		GetQuota: func(ns, name string) (*corev1.ResourceQuota, error) { return c.quota.ResourceQuotas(ns).Get(name) },
 		List: func(ctx context.Context, gr schema.GroupResource, ns string) ([]runtime.Object, error) {
 			if l, ok := listers[gr]; ok {
 				return l(ns)
 			}
-			gvr, ok := disc.lookup(gr)
-			if !ok {
-				return nil, errUnknownResource
-			}
-			list, err := cfg.Metadata.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return nil, err
-			}
-			out := make([]runtime.Object, 0, len(list.Items))
-			for i := range list.Items {
-				out = append(out, &list.Items[i])
-			}
-			return out, nil
+			return mon.list(ctx, gr, ns)
 		},
 		UpdateStatus: func(ctx context.Context, q *corev1.ResourceQuota) error {
 			_, err := cfg.Client.CoreV1().ResourceQuotas(q.Namespace).UpdateStatus(ctx, q, metav1.UpdateOptions{})

@@ -35,9 +35,9 @@ func (b *podB) init(req, lim map[string]string, sidecar bool) *podB {
 }
 
 func (b *podB) overhead(l map[string]string) *podB { b.p.Spec.Overhead = list(l); return b }
-func (b *podB) phase(p corev1.PodPhase) *podB    { b.p.Status.Phase = p; return b }
-func (b *podB) deadline(s int64) *podB           { b.p.Spec.ActiveDeadlineSeconds = &s; return b }
-func (b *podB) priority(c string) *podB          { b.p.Spec.PriorityClassName = c; return b }
+func (b *podB) phase(p corev1.PodPhase) *podB      { b.p.Status.Phase = p; return b }
+func (b *podB) deadline(s int64) *podB             { b.p.Spec.ActiveDeadlineSeconds = &s; return b }
+func (b *podB) priority(c string) *podB            { b.p.Spec.PriorityClassName = c; return b }
 func (b *podB) deleted(at time.Time, grace int64) *podB {
 	b.p.DeletionTimestamp = &metav1.Time{Time: at}
 	b.p.DeletionGracePeriodSeconds = &grace
