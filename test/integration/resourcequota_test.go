@@ -194,4 +194,3 @@ func TestResourceQuotaScopes(t *testing.T) {
 	resourcequotaWaitUsed(t, c, ns, "terminating", map[string]string{"pods": "1"})
 	resourcequotaWaitUsed(t, c, ns, "high", map[string]string{"pods": "1", "requests.cpu": "1"})
 }
-
