@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/disruption"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
 )
@@ -56,6 +57,11 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		disruption.Name: func(d deps) (Runnable, error) {
+			return disruption.New(disruption.Config{Client: d.client, Informer: d.informers, REST: d.rest,
+				Recorder: d.recorder(disruption.Component), Workers: d.workers(disruption.Name, 1),
+				Logger: d.logger(disruption.Name), Clock: d.clock})
+		},
 		resourcequota.Name: func(d deps) (Runnable, error) {
 			return resourcequota.New(resourcequota.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(resourcequota.Name, 5), Logger: d.logger(resourcequota.Name), Clock: d.clock})
@@ -66,6 +72,7 @@ func builders() map[string]func(deps) (Runnable, error) {
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
+	"disruption-controller":    disruption.Name,
 	"namespace-controller":     namespace.Name,
 	"resourcequota-controller": resourcequota.Name,
 }
