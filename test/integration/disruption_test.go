@@ -179,3 +179,33 @@ func TestDisruptionBudgetWithoutControllerFailsSafe(t *testing.T) {
 	// The budget was never computed for its generation: evictions wait.
 	wantStatus(t, disruptionEvict(c, ctx, ns, "orphan"), http.StatusTooManyRequests, metav1.StatusReasonTooManyRequests)
 }
+
+// Pods whose controller is no kind the controller has a lister for (here a
+// Deployment owning pods directly) are measured through the scale
+// subresource.
+func TestDisruptionBudgetUsesScaleSubresource(t *testing.T) {
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"disruption"}})
+	c := srv.Client(t)
+	ctx := t.Context()
+	ns := newNamespace(t, c)
+	d, err := c.AppsV1().Deployments(ns).Create(ctx, deployment("api", 4), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		p := pod(fmt.Sprintf("api-%d", i)).Node("node-1").Labels("app", "api").Obj()
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr.To(true)}}
+		if _, err := c.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		disruptionSetReady(t, c, ns, p.Name, true)
+	}
+	maxUnavailable := intstr.FromString("50%")
+	if _, err := c.PolicyV1().PodDisruptionBudgets(ns).Create(ctx, &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec:       policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &maxUnavailable, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	disruptionWait(t, c, ns, "api", disruptionWant{expected: 4, desired: 2, healthy: 2, allowed: 0, reason: policyv1.InsufficientPodsReason})
+}
