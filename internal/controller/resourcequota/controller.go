@@ -101,7 +101,10 @@ func New(cfg Config) (*Controller, error) {
 			// delete).
 			AddFunc: replenish,
 			UpdateFunc: func(old, cur any) {
-				if changed != nil && changed(old, cur) {
+				if changed == nil {
+					return
+				}
+				if m, err := metaOf(cur); err == nil && c.hasQuotas(m.GetNamespace()) && changed(old, cur) {
 					replenish(cur)
 				}
 			},
@@ -224,6 +227,13 @@ func (c *Controller) addQuota(q *corev1.ResourceQuota) {
 		}
 	}
 	c.queue.Add(key)
+}
+
+// hasQuotas reports whether namespace has any quota, so updates elsewhere
+// cost nothing.
+func (c *Controller) hasQuotas(namespace string) bool {
+	qs, err := c.quota.ResourceQuotas(namespace).List(labels.Everything())
+	return err == nil && len(qs) > 0
 }
 
 // replenish queues the quotas of namespace that measure objects of gr,

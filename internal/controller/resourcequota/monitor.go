@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -11,6 +12,11 @@ import (
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
 )
+
+// syncTimeout bounds how long a worker waits for a new monitor's first
+// list; a kind that cannot be listed fails the sync (and is retried)
+// rather than holding the worker.
+const syncTimeout = 30 * time.Second
 
 // monitors watch, on demand, the kinds quotas count only by name
 // ("count/deployments.apps"): the first quota naming a kind starts a
@@ -32,8 +38,10 @@ func (m *monitors) list(ctx context.Context, gr schema.GroupResource, namespace 
 	if err != nil {
 		return nil, err
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
-		return nil, fmt.Errorf("watch %s: %w", gr, ctx.Err())
+	wctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	if !cache.WaitForCacheSync(wctx.Done(), inf.HasSynced) {
+		return nil, fmt.Errorf("watch %s: not synced: %w", gr, wctx.Err())
 	}
 	items, err := inf.GetIndexer().ByIndex(cache.NamespaceIndex, namespace)
 	out := make([]runtime.Object, 0, len(items))

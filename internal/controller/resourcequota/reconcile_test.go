@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 )
 
 // quotaWorld is the observed state reconcile works on.
@@ -208,6 +209,29 @@ func TestTracks(t *testing.T) {
 	} {
 		if got := tracks(gr, names); got != want {
 			t.Errorf("tracks(%s) = %v, want %v", gr, got, want)
+		}
+	}
+}
+
+// Only pod updates that can move usage replenish quotas.
+func TestPodChanged(t *testing.T) {
+	base := newPod("p").container(map[string]string{"cpu": "100m"}, nil).obj()
+	ready := base.DeepCopy()
+	ready.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	done := base.DeepCopy()
+	done.Status.Phase = corev1.PodSucceeded
+	resized := base.DeepCopy()
+	resized.Spec.Containers[0].Resources.Requests = list(map[string]string{"cpu": "200m"})
+	deadline := base.DeepCopy()
+	deadline.Spec.ActiveDeadlineSeconds = ptr.To[int64](10)
+	for name, tc := range map[string]struct {
+		cur  *corev1.Pod
+		want bool
+	}{
+		"readiness": {ready, false}, "finished": {done, true}, "resized": {resized, true}, "deadline set": {deadline, true},
+	} {
+		if got := podChanged(base, tc.cur, t0); got != tc.want {
+			t.Errorf("%s: podChanged = %v, want %v", name, got, tc.want)
 		}
 	}
 }
