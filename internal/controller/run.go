@@ -24,7 +24,9 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/disruption"
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/resourcequota"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -55,13 +57,24 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		disruption.Name: func(d deps) (Runnable, error) {
+			return disruption.New(disruption.Config{Client: d.client, Informer: d.informers, REST: d.rest,
+				Recorder: d.recorder(disruption.Component), Workers: d.workers(disruption.Name, 1),
+				Logger: d.logger(disruption.Name), Clock: d.clock})
+		},
+		resourcequota.Name: func(d deps) (Runnable, error) {
+			return resourcequota.New(resourcequota.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
+				Workers: d.workers(resourcequota.Name, 5), Logger: d.logger(resourcequota.Name), Clock: d.clock})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"disruption-controller":    disruption.Name,
+	"namespace-controller":     namespace.Name,
+	"resourcequota-controller": resourcequota.Name,
 }
 
 // deps is what every controller constructor may use.
