@@ -26,20 +26,30 @@ type evictions struct {
 
 const evictionDenied = "Cannot evict pod as it would violate the pod's disruption budget."
 
-// Allow returns nil when the pod may be deleted now, or a 429 with the
-// reason the budget gives.
-func (e *evictions) Allow(ctx context.Context, namespace, name string) error {
+// maxDisruptedPods caps the evictions a budget may have in flight before
+// its controller confirms them.
+const maxDisruptedPods = 2000
+
+// Allow decides whether the pod may be deleted now, charging the matching
+// budget unless dry. It returns the pod as read (so the caller can make
+// the delete conditional on it) and whether the delete must be
+// conditional (an unhealthy pod evicted without charging the budget), or
+// a 429 with the reason the budget gives.
+func (e *evictions) Allow(ctx context.Context, namespace, name string, dry bool) (*corev1.Pod, bool, error) {
 	obj, err := e.pods.Get(ctx, namespace, name, nil)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	pod := obj.(*corev1.Pod)
-	if pod.DeletionTimestamp != nil || pod.Status.Phase != corev1.PodRunning {
-		return nil
+	switch {
+	case pod.DeletionTimestamp != nil, pod.Status.Phase == corev1.PodSucceeded,
+		pod.Status.Phase == corev1.PodFailed, pod.Status.Phase == corev1.PodPending:
+		// Such pods are not counted by any budget.
+		return pod, false, nil
 	}
 	list, err := e.pdbs.List(ctx, namespace, &metav1.ListOptions{})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	var match []*policyv1.PodDisruptionBudget
 	for i := range list.(*policyv1.PodDisruptionBudgetList).Items {
@@ -52,18 +62,34 @@ func (e *evictions) Allow(ctx context.Context, namespace, name string) error {
 	}
 	switch len(match) {
 	case 0:
-		return nil
+		return pod, false, nil
 	case 1:
 	default:
-		return apierrors.NewInternalError(fmt.Errorf("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."))
+		return nil, false, apierrors.NewInternalError(fmt.Errorf("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."))
 	}
-	pdbName := match[0].Name
-	_, _, err = e.pdbs.Update(ctx, namespace, pdbName, func(_ context.Context, old runtime.Object) (runtime.Object, error) {
+	if pdb := match[0]; !podReady(pod) {
+		// An unhealthy pod does not make a budget worse: it goes without
+		// charging the budget when the policy says so.
+		policy := pdb.Spec.UnhealthyPodEvictionPolicy
+		if policy != nil && *policy == policyv1.AlwaysAllow {
+			return pod, true, nil
+		}
+		if pdb.Status.CurrentHealthy >= pdb.Status.DesiredHealthy && pdb.Status.DesiredHealthy > 0 {
+			return pod, true, nil
+		}
+	}
+	charge := func(_ context.Context, old runtime.Object) (runtime.Object, error) {
 		pdb := old.(*policyv1.PodDisruptionBudget)
 		if pdb.Status.ObservedGeneration < pdb.Generation {
 			return nil, tooManyRequests(fmt.Sprintf("The disruption budget %s is still being processed by the server.", pdb.Name))
 		}
-		if pdb.Status.DisruptionsAllowed <= 0 {
+		if pdb.Status.DisruptionsAllowed < 0 {
+			return nil, apierrors.NewForbidden(policyv1.Resource("poddisruptionbudget"), pdb.Name, fmt.Errorf("pdb disruptions allowed is negative"))
+		}
+		if len(pdb.Status.DisruptedPods) > maxDisruptedPods {
+			return nil, apierrors.NewForbidden(policyv1.Resource("poddisruptionbudget"), pdb.Name, fmt.Errorf("DisruptedPods map too big - too many evictions not confirmed by PDB controller"))
+		}
+		if pdb.Status.DisruptionsAllowed == 0 {
 			return nil, tooManyRequests(fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently",
 				pdb.Name, pdb.Status.DesiredHealthy, pdb.Status.CurrentHealthy))
 		}
@@ -74,8 +100,36 @@ func (e *evictions) Allow(ctx context.Context, namespace, name string) error {
 		pdb.Status.DisruptedPods[name] = metav1.NewTime(e.clock.Now().Truncate(1e9))
 		pdb.ResourceVersion = ""
 		return pdb, nil
+	}
+	_, _, err = e.pdbs.Update(ctx, namespace, match[0].Name, charge,
+		registry.WriteOptions{Subresource: registry.SubStatus, FieldManager: "berth-eviction", DryRun: dry})
+	return pod, false, err
+}
+
+// MarkDisruption records on the pod, before it is deleted, that the
+// eviction API is about to remove it (the DisruptionTarget condition).
+func (e *evictions) MarkDisruption(ctx context.Context, pod *corev1.Pod) error {
+	_, _, err := e.pods.Update(ctx, pod.Namespace, pod.Name, func(_ context.Context, old runtime.Object) (runtime.Object, error) {
+		p := old.(*corev1.Pod)
+		if p.UID != pod.UID {
+			return nil, apierrors.NewConflict(corev1.Resource("pods"), p.Name, fmt.Errorf("the pod was replaced"))
+		}
+		setPodCondition(p, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue,
+			Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting",
+			LastTransitionTime: metav1.NewTime(e.clock.Now().Truncate(1e9))})
+		p.ResourceVersion = ""
+		return p, nil
 	}, registry.WriteOptions{Subresource: registry.SubStatus, FieldManager: "berth-eviction"})
 	return err
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 func tooManyRequests(cause string) error {

@@ -259,10 +259,6 @@ func (s *Server) evict(req *request) {
 	}
 	ctx, cancel := requestContext(req.r)
 	defer cancel()
-	if err := s.evictions.Allow(ctx, req.info.Namespace, req.info.Name); err != nil {
-		writeError(req.w, req.r, err)
-		return
-	}
 	dry, err := dryRun(req.r)
 	if err != nil {
 		writeError(req.w, req.r, err)
@@ -271,6 +267,28 @@ func (s *Server) evict(req *request) {
 	opts := ev.DeleteOptions
 	if opts == nil {
 		opts = &metav1.DeleteOptions{}
+	}
+	dry = dry || len(opts.DryRun) > 0
+	pod, conditional, err := s.evictions.Allow(ctx, req.info.Namespace, req.info.Name, dry)
+	if err != nil {
+		writeError(req.w, req.r, err)
+		return
+	}
+	if conditional && opts.Preconditions == nil {
+		// Evicted without charging the budget because it is unhealthy:
+		// only if it is still the pod that was judged.
+		rv := pod.ResourceVersion
+		opts.Preconditions = &metav1.Preconditions{ResourceVersion: &rv}
+	}
+	if !dry && pod.DeletionTimestamp == nil {
+		if err := s.evictions.MarkDisruption(ctx, pod); err != nil {
+			writeError(req.w, req.r, err)
+			return
+		}
+		if conditional {
+			// The condition write moved the resourceVersion on.
+			opts.Preconditions = &metav1.Preconditions{UID: &pod.UID}
+		}
 	}
 	if _, _, err := req.store.Delete(ctx, req.info.Namespace, req.info.Name, opts, dry); err != nil {
 		writeError(req.w, req.r, err)

@@ -160,7 +160,8 @@ func TestBinding(t *testing.T) {
 }
 
 func TestEviction(t *testing.T) {
-	srv := testutil.StartServer(t)
+	// The test writes budgets' status itself: no disruption controller.
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{}})
 	c := srv.Client(t)
 	ctx := t.Context()
 	ns := newNamespace(t, c)
@@ -191,6 +192,7 @@ func TestEviction(t *testing.T) {
 		}
 		running, _ := pods.Get(ctx, "guarded", metav1.GetOptions{})
 		running.Status.Phase = corev1.PodRunning
+		running.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 		if _, err := pods.UpdateStatus(ctx, running, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +237,83 @@ func TestEviction(t *testing.T) {
 		}
 		got, err := pods.Get(ctx, "guarded", metav1.GetOptions{})
 		if err != nil || got.DeletionTimestamp == nil {
-			t.Errorf("evicted bound pod: %v, deletionTimestamp %v; want terminating", err, got)
+			t.Fatalf("evicted bound pod: %v, deletionTimestamp %v; want terminating", err, got)
+		}
+		var cond *corev1.PodCondition
+		for i := range got.Status.Conditions {
+			if got.Status.Conditions[i].Type == corev1.DisruptionTarget {
+				cond = &got.Status.Conditions[i]
+			}
+		}
+		if cond == nil || cond.Status != corev1.ConditionTrue || cond.Reason != "EvictionByEvictionAPI" {
+			t.Errorf("evicted pod conditions = %+v, want DisruptionTarget=True reason EvictionByEvictionAPI", got.Status.Conditions)
+		}
+	})
+
+	// A budget with one healthy pod to spare; then an unready pod and a
+	// dry run, neither of which may charge it.
+	guarded := func(t *testing.T, name string, ready bool) {
+		t.Helper()
+		if _, err := pods.Create(ctx, pod(name).Labels("app", "spare").Node("n1").Obj(), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := pods.Get(ctx, name, metav1.GetOptions{})
+		p.Status.Phase = corev1.PodRunning
+		st := corev1.ConditionFalse
+		if ready {
+			st = corev1.ConditionTrue
+		}
+		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: st}}
+		if _, err := pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pdbs := c.PolicyV1().PodDisruptionBudgets(ns)
+	spare, err := pdbs.Create(ctx, &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "spare"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr.To(intstr.FromInt32(1)),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "spare"}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: spare.Generation, DisruptionsAllowed: 1, CurrentHealthy: 2, DesiredHealthy: 1, ExpectedPods: 3}
+	if _, err := pdbs.UpdateStatus(ctx, spare, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	allowed := func() int32 {
+		got, err := pdbs.Get(ctx, "spare", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status.DisruptionsAllowed
+	}
+
+	t.Run("dry run charges nothing", func(t *testing.T) {
+		guarded(t, "dry", true)
+		err := c.PolicyV1().Evictions(ns).Evict(ctx, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: "dry", Namespace: ns},
+			DeleteOptions: &metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := allowed(); n != 1 {
+			t.Errorf("disruptionsAllowed after a dry-run eviction = %d, want 1", n)
+		}
+		if got, err := pods.Get(ctx, "dry", metav1.GetOptions{}); err != nil || got.DeletionTimestamp != nil || len(got.Status.Conditions) != 1 {
+			t.Errorf("pod after dry-run eviction: %v %+v, want untouched", err, got)
+		}
+	})
+
+	t.Run("unready pod with a healthy budget", func(t *testing.T) {
+		guarded(t, "sick", false)
+		if err := evict("sick"); err != nil {
+			t.Fatal(err)
+		}
+		if n := allowed(); n != 1 {
+			t.Errorf("disruptionsAllowed after evicting an unready pod = %d, want 1 (not charged)", n)
+		}
+		if got, err := pods.Get(ctx, "sick", metav1.GetOptions{}); err != nil || got.DeletionTimestamp == nil {
+			t.Errorf("unready pod after eviction: %v, want terminating", err)
 		}
 	})
 }
