@@ -24,7 +24,9 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/garbagecollector"
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/serviceaccount"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -55,13 +57,24 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		garbagecollector.Name: func(d deps) (Runnable, error) {
+			return garbagecollector.New(garbagecollector.Config{Discovery: d.client.Discovery(), Metadata: d.metadata,
+				Recorder: d.recorder(garbagecollector.Component), Workers: d.workers(garbagecollector.Name, 10),
+				Logger: d.logger(garbagecollector.Name), Clock: d.clock})
+		},
+		serviceaccount.Name: func(d deps) (Runnable, error) {
+			return serviceaccount.New(serviceaccount.Config{Client: d.client, Informer: d.informers,
+				Workers: d.workers(serviceaccount.Name, 1), Logger: d.logger(serviceaccount.Name)})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"namespace-controller":         namespace.Name,
+	"garbage-collector-controller": garbagecollector.Name,
+	"serviceaccount-controller":    serviceaccount.Name,
 }
 
 // deps is what every controller constructor may use.
