@@ -213,12 +213,14 @@ func Run(ctx context.Context, cfg Config) error {
 		Client:     client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: host + "_" + string(uuid.NewUUID())},
 	}
-	var runErr error
+	// OnStartedLeading runs in its own goroutine, which may outlive
+	// le.Run: hand its result over, and wait for it once it has begun.
+	leading, finished := make(chan struct{}), make(chan error, 1)
 	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock: lock, ReleaseOnCancel: true,
 		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) { runErr = start(ctx) },
+			OnStartedLeading: func(ctx context.Context) { close(leading); finished <- start(ctx) },
 			OnStoppedLeading: func() { cfg.Logger.Info("controller manager lost its lease") },
 		},
 		Name: "kube-controller-manager",
@@ -227,6 +229,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("controller manager: %w", err)
 	}
 	le.Run(ctx)
+	var runErr error
+	select {
+	case <-leading:
+		runErr = <-finished // its context ended with le.Run
+	default:
+	}
 	if ctx.Err() == nil && runErr == nil {
 		// As upstream: a manager that loses its lease stops, rather than
 		// risk two active managers.
