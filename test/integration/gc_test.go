@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -183,6 +184,14 @@ func TestGCDanglingOwner(t *testing.T) {
 	if _, err := c.CoreV1().ConfigMaps(ns).Get(t.Context(), "impostor", metav1.GetOptions{}); err != nil {
 		t.Fatalf("the object named by a wrong-UID reference was touched: %v", err)
 	}
+	// The collector's series is served under upstream's name.
+	body, err := c.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), "garbagecollector_controller_resources_sync_error_total") {
+		t.Errorf("/metrics lacks garbagecollector_controller_resources_sync_error_total")
+	}
 }
 
 // A cluster-scoped owner owns namespaced dependents in any namespace; a
@@ -213,6 +222,25 @@ func TestGCOwnerScopes(t *testing.T) {
 				e.Source.Component == "garbage-collector-controller"
 		}), nil
 	})
+
+	// A cluster-scoped object cannot be owned by a namespaced one: it is
+	// reported, and not collected.
+	if _, err := c.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "gc-bad",
+		OwnerReferences: []metav1.OwnerReference{gcOwnedBy("v1", "ConfigMap", owner, false)}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "an OwnerRefInvalidNamespace event for the cluster-scoped dependent", func(ctx context.Context) (bool, error) {
+		evs, err := c.CoreV1().Events(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		return slices.ContainsFunc(evs.Items, func(e corev1.Event) bool {
+			return e.Reason == "OwnerRefInvalidNamespace" && e.InvolvedObject.Name == "gc-bad" && e.InvolvedObject.Kind == "ClusterRole"
+		}), nil
+	})
+	if _, err := c.RbacV1().ClusterRoles().Get(ctx, "gc-bad", metav1.GetOptions{}); err != nil {
+		t.Fatalf("cluster-scoped dependent of a namespaced owner: %v; want kept", err)
+	}
 
 	// The cluster-scoped owner still holds its dependents.
 	if _, err := c.CoreV1().ConfigMaps(ns1).Get(ctx, "dep", metav1.GetOptions{}); err != nil {

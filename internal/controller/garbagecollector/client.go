@@ -56,6 +56,15 @@ func (a api) namespaced(apiVersion, kind string) (bool, error) {
 }
 
 func (a api) get(ctx context.Context, ref objectRef) (*metav1.PartialObjectMetadata, error) {
+	gvr, namespaced, err := a.resource(ref.APIVersion, ref.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if namespaced && ref.Namespace == "" {
+		// A namespaced kind named by a cluster-scoped dependent: there is
+		// no such object where the reference can point.
+		return nil, apierrors.NewNotFound(gvr.GroupResource(), ref.Name)
+	}
 	rc, _, err := a.objects(ref)
 	if err != nil {
 		return nil, err
