@@ -104,14 +104,6 @@ func (g *graph) snapshot(uid types.UID) (item, bool) {
 	return it, true
 }
 
-// Has reports whether uid is in the graph (for tests and debugging).
-func (g *graph) has(uid types.UID) bool {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	_, ok := g.nodes[uid]
-	return ok
-}
-
 // absentOwners remembers owners the API server said do not exist, so
 // dependents of the same missing owner need not each ask again. It is
 // bounded: an evicted entry only costs a lookup.
