@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/berth-dev/berth/internal/controller/garbagecollector"
 )
 
 // registry holds the controller manager's series. The workqueue metrics
@@ -40,6 +42,7 @@ func registerProvider() {
 				Help: "Total number of retries handled by workqueue"}, []string{"name"}),
 		}
 		registry.MustRegister(p.depth, p.adds, p.latency, p.work, p.unfinished, p.longest, p.retries)
+		registry.MustRegister(garbagecollector.Collectors()...)
 		workqueue.SetProvider(p)
 	})
 }

@@ -25,8 +25,10 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/controller/disruption"
+	"github.com/berth-dev/berth/internal/controller/garbagecollector"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
+	"github.com/berth-dev/berth/internal/controller/serviceaccount"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -66,15 +68,26 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return resourcequota.New(resourcequota.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(resourcequota.Name, 5), Logger: d.logger(resourcequota.Name), Clock: d.clock})
 		},
+		garbagecollector.Name: func(d deps) (Runnable, error) {
+			return garbagecollector.New(garbagecollector.Config{Discovery: d.client.Discovery(), Metadata: d.metadata,
+				Recorder: d.recorder(garbagecollector.Component), Workers: d.workers(garbagecollector.Name, 10),
+				Logger: d.logger(garbagecollector.Name), Clock: d.clock})
+		},
+		serviceaccount.Name: func(d deps) (Runnable, error) {
+			return serviceaccount.New(serviceaccount.Config{Client: d.client, Informer: d.informers,
+				Workers: d.workers(serviceaccount.Name, 1), Logger: d.logger(serviceaccount.Name)})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"disruption-controller":    disruption.Name,
-	"namespace-controller":     namespace.Name,
-	"resourcequota-controller": resourcequota.Name,
+	"disruption-controller":        disruption.Name,
+	"namespace-controller":         namespace.Name,
+	"resourcequota-controller":     resourcequota.Name,
+	"garbage-collector-controller": garbagecollector.Name,
+	"serviceaccount-controller":    serviceaccount.Name,
 }
 
 // deps is what every controller constructor may use.
@@ -234,12 +247,14 @@ func Run(ctx context.Context, cfg Config) error {
 		Client:     client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: host + "_" + string(uuid.NewUUID())},
 	}
-	var runErr error
+	// OnStartedLeading runs in its own goroutine, which may outlive
+	// le.Run: hand its result over, and wait for it once it has begun.
+	leading, finished := make(chan struct{}), make(chan error, 1)
 	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock: lock, ReleaseOnCancel: true,
 		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) { runErr = start(ctx) },
+			OnStartedLeading: func(ctx context.Context) { close(leading); finished <- start(ctx) },
 			OnStoppedLeading: func() { cfg.Logger.Info("controller manager lost its lease") },
 		},
 		Name: "kube-controller-manager",
@@ -248,6 +263,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("controller manager: %w", err)
 	}
 	le.Run(ctx)
+	var runErr error
+	select {
+	case <-leading:
+		runErr = <-finished // its context ended with le.Run
+	default:
+	}
 	if ctx.Err() == nil && runErr == nil {
 		// As upstream: a manager that loses its lease stops, rather than
 		// risk two active managers.

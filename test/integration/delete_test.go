@@ -14,7 +14,9 @@ import (
 )
 
 func TestDelete(t *testing.T) {
-	srv := testutil.StartServer(t)
+	// Without the garbage collector, which would act on the propagation
+	// finalizers at once: these tests look at what the API server does.
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"*", "-garbagecollector"}})
 	c := srv.Client(t)
 	ctx := t.Context()
 	ns := newNamespace(t, c)
