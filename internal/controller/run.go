@@ -24,6 +24,9 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/endpoints"
+	"github.com/berth-dev/berth/internal/controller/endpointslice"
+	"github.com/berth-dev/berth/internal/controller/endpointslicemirroring"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 )
 
@@ -55,13 +58,29 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		endpoints.Name: func(d deps) (Runnable, error) {
+			return endpoints.New(endpoints.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(endpoints.Component),
+				Workers: d.workers(endpoints.Name, 5), Logger: d.logger(endpoints.Name)})
+		},
+		endpointslice.Name: func(d deps) (Runnable, error) {
+			return endpointslice.New(endpointslice.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(endpointslice.Component),
+				Workers: d.workers(endpointslice.Name, 5), Logger: d.logger(endpointslice.Name)})
+		},
+		endpointslicemirroring.Name: func(d deps) (Runnable, error) {
+			return endpointslicemirroring.New(endpointslicemirroring.Config{Client: d.client, Informer: d.informers,
+				Recorder: d.recorder(endpointslicemirroring.Component),
+				Workers:  d.workers(endpointslicemirroring.Name, 5), Logger: d.logger(endpointslicemirroring.Name)})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"namespace-controller":               namespace.Name,
+	"endpoints-controller":               endpoints.Name,
+	"endpointslice-controller":           endpointslice.Name,
+	"endpointslice-mirroring-controller": endpointslicemirroring.Name,
 }
 
 // deps is what every controller constructor may use.
