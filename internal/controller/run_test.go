@@ -12,10 +12,11 @@ func TestEnabled(t *testing.T) {
 		wantErr bool
 	}{
 		{spec: []string{"*"}, want: Names()},
-		{spec: []string{"*", "-namespace"}, want: nil},
+		{spec: []string{"*", "-namespace"}, want: without(Names(), "namespace")},
 		{spec: []string{"namespace"}, want: []string{"namespace"}},
 		{spec: []string{"namespace-controller"}, want: []string{"namespace"}},
-		{spec: []string{"*", "-namespace-controller"}, want: nil},
+		{spec: []string{"*", "-namespace-controller"}, want: without(Names(), "namespace")},
+		{spec: []string{"endpoints-controller", "endpointslice-controller"}, want: []string{"endpoint", "endpointslice"}},
 		{spec: nil, want: nil},
 		{spec: []string{"nope"}, wantErr: true},
 		{spec: []string{"*", "-nope"}, wantErr: true},
@@ -25,4 +26,15 @@ func TestEnabled(t *testing.T) {
 			t.Errorf("Enabled(%q) = %v, %v; want %v (error %v)", tc.spec, got, err, tc.want, tc.wantErr)
 		}
 	}
+}
+
+// without returns names minus drop (nil when nothing is left).
+func without(names []string, drop string) []string {
+	var out []string
+	for _, n := range names {
+		if n != drop {
+			out = append(out, n)
+		}
+	}
+	return out
 }
