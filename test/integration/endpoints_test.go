@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/berth-dev/berth/internal/testutil"
@@ -57,7 +59,7 @@ func endpointsWait(t *testing.T, c kubernetes.Interface, ns, name string, check 
 	t.Helper()
 	var last string
 	var got *corev1.Endpoints
-	poll(t, "endpoints "+name, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
 		ep, err := c.CoreV1().Endpoints(ns).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			last = "not found"
@@ -69,8 +71,8 @@ func endpointsWait(t *testing.T, c kubernetes.Interface, ns, name string, check 
 		got = ep
 		return last == "", nil
 	})
-	if last != "" {
-		t.Fatal(last)
+	if err != nil {
+		t.Fatalf("waiting: %v; %s", err, last)
 	}
 	return got
 }
