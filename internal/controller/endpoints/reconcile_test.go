@@ -297,8 +297,8 @@ func TestTruncate(t *testing.T) {
 		cut                 bool
 		wantReady, wantNotR []int
 	}{{
-		name:    "under capacity",
-		subsets: []corev1.EndpointSubset{{Addresses: ips("10.0", 600), NotReadyAddresses: ips("10.1", 400)}},
+		name:      "under capacity",
+		subsets:   []corev1.EndpointSubset{{Addresses: ips("10.0", 600), NotReadyAddresses: ips("10.1", 400)}},
 		wantReady: []int{600}, wantNotR: []int{400},
 	}, {
 		name: "not-ready addresses are cut first, in proportion",
