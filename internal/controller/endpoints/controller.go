@@ -75,19 +75,18 @@ func New(cfg Config) (*Controller, error) {
 		ListPods: func(ns string, sel labels.Selector) ([]*corev1.Pod, error) {
 			return pods.Pods(ns).List(sel)
 		},
-		Create: func(ctx context.Context, ep *corev1.Endpoints) error {
-			_, err := client.CoreV1().Endpoints(ep.Namespace).Create(ctx, ep, metav1.CreateOptions{})
-			return err
+		Create: func(ctx context.Context, ep *corev1.Endpoints) (*corev1.Endpoints, error) {
+			return client.CoreV1().Endpoints(ep.Namespace).Create(ctx, ep, metav1.CreateOptions{})
 		},
-		Update: func(ctx context.Context, ep *corev1.Endpoints) error {
-			_, err := client.CoreV1().Endpoints(ep.Namespace).Update(ctx, ep, metav1.UpdateOptions{})
-			return err
+		Update: func(ctx context.Context, ep *corev1.Endpoints) (*corev1.Endpoints, error) {
+			return client.CoreV1().Endpoints(ep.Namespace).Update(ctx, ep, metav1.UpdateOptions{})
 		},
 		Delete: func(ctx context.Context, ns, name string) error {
 			return client.CoreV1().Endpoints(ns).Delete(ctx, name, metav1.DeleteOptions{})
 		},
 		Event:   func(obj runtime.Object, typ, reason, msg string) { cfg.Recorder.Event(obj, typ, reason, msg) },
 		Trigger: NewTriggerTracker(),
+		written: newWritten(),
 	}
 	enqueue := worker.Enqueue(c.queue)
 	if _, err := svcInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -111,7 +110,12 @@ func New(cfg Config) (*Controller, error) {
 	}
 	// An Endpoints object deleted behind the controller's back is
 	// recreated (or, with no Service left, stays deleted).
-	if _, err := epInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: enqueue}); err != nil {
+	if _, err := epInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj any) {
+		if key, ok := worker.Key(obj); ok {
+			c.deps.written.forget(key)
+			c.queue.Add(key)
+		}
+	}}); err != nil {
 		return nil, err
 	}
 	return c, nil

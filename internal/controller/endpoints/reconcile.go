@@ -29,12 +29,14 @@ type Deps struct {
 	GetEndpoints func(namespace, name string) (*corev1.Endpoints, error)
 	// ListPods lists the pods of namespace matching selector (cache).
 	ListPods func(namespace string, selector labels.Selector) ([]*corev1.Pod, error)
-	Create   func(ctx context.Context, ep *corev1.Endpoints) error
-	Update   func(ctx context.Context, ep *corev1.Endpoints) error
-	Delete   func(ctx context.Context, namespace, name string) error
+	// Create and Update return the stored object.
+	Create func(ctx context.Context, ep *corev1.Endpoints) (*corev1.Endpoints, error)
+	Update func(ctx context.Context, ep *corev1.Endpoints) (*corev1.Endpoints, error)
+	Delete func(ctx context.Context, namespace, name string) error
 	// Event records an event about obj.
 	Event   func(obj runtime.Object, eventType, reason, message string)
 	Trigger *TriggerTracker
+	written *written
 }
 
 // reconcile makes the Endpoints of the Service named by key match its pods.
@@ -46,6 +48,7 @@ func reconcile(ctx context.Context, d Deps, key string) error {
 	svc, err := d.GetService(ns, name)
 	if apierrors.IsNotFound(err) {
 		d.Trigger.Forget(key)
+		d.written.forget(key)
 		if _, err := d.GetEndpoints(ns, name); apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -72,8 +75,14 @@ func reconcile(ctx context.Context, d Deps, key string) error {
 
 	cur, err := d.GetEndpoints(ns, name)
 	create := apierrors.IsNotFound(err)
-	if err != nil && !create {
+	switch {
+	case create:
+		cur = nil
+	case err != nil:
 		return err
+	}
+	if d.written.stale(key, cur) {
+		return fmt.Errorf("endpoints %s: informer cache is out of date", key)
 	}
 	if create {
 		cur = &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
@@ -108,24 +117,26 @@ func reconcile(ctx context.Context, d Deps, key string) error {
 		delete(ep.Annotations, corev1.EndpointsOverCapacity)
 	}
 
+	var stored *corev1.Endpoints
 	if create {
-		err = d.Create(ctx, ep)
+		stored, err = d.Create(ctx, ep)
 	} else {
-		err = d.Update(ctx, ep)
+		stored, err = d.Update(ctx, ep)
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+		d.written.record(key, stored)
+		return nil
+	case create && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
 		// Creates keep failing in a terminating namespace: drop the key.
-		if create && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			return nil
-		}
-		if create {
-			d.Event(ep, corev1.EventTypeWarning, "FailedToCreateEndpoint", fmt.Sprintf("Failed to create endpoint for service %s/%s: %v", ns, name, err))
-			return fmt.Errorf("create endpoints %s: %w", key, err)
-		}
+		return nil
+	case create:
+		d.Event(ep, corev1.EventTypeWarning, "FailedToCreateEndpoint", fmt.Sprintf("Failed to create endpoint for service %s/%s: %v", ns, name, err))
+		return fmt.Errorf("create endpoints %s: %w", key, err)
+	default:
 		d.Event(ep, corev1.EventTypeWarning, "FailedToUpdateEndpoint", fmt.Sprintf("Failed to update endpoint %s/%s: %v", ns, name, err))
 		return fmt.Errorf("update endpoints %s: %w", key, err)
 	}
-	return nil
 }
 
 // desiredSubsets lists one subset per pod and resolved port, before

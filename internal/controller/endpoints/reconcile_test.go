@@ -3,6 +3,7 @@ package endpoints
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ type world struct {
 	writes  []string
 	events  []string
 	failing error
+	rv      int
 }
 
 func (w *world) deps() Deps {
@@ -49,23 +51,27 @@ func (w *world) deps() Deps {
 			}
 			return out, nil
 		},
-		Create: func(_ context.Context, ep *corev1.Endpoints) error {
+		Create: func(_ context.Context, ep *corev1.Endpoints) (*corev1.Endpoints, error) {
 			w.writes = append(w.writes, "create")
 			if w.failing != nil {
-				return w.failing
+				return nil, w.failing
 			}
+			w.rv++
 			ep = ep.DeepCopy()
-			ep.ResourceVersion = "1"
+			ep.ResourceVersion = strconv.Itoa(w.rv)
 			w.ep = ep
-			return nil
+			return ep, nil
 		},
-		Update: func(_ context.Context, ep *corev1.Endpoints) error {
+		Update: func(_ context.Context, ep *corev1.Endpoints) (*corev1.Endpoints, error) {
 			w.writes = append(w.writes, "update")
 			if w.failing != nil {
-				return w.failing
+				return nil, w.failing
 			}
-			w.ep = ep.DeepCopy()
-			return nil
+			w.rv++
+			ep = ep.DeepCopy()
+			ep.ResourceVersion = strconv.Itoa(w.rv)
+			w.ep = ep
+			return ep, nil
 		},
 		Delete: func(context.Context, string, string) error {
 			w.writes = append(w.writes, "delete")
@@ -76,6 +82,7 @@ func (w *world) deps() Deps {
 			w.events = append(w.events, typ+" "+reason)
 		},
 		Trigger: NewTriggerTracker(),
+		written: newWritten(),
 	}
 }
 
@@ -196,6 +203,25 @@ func TestReconcileMetadataAndWrites(t *testing.T) {
 		}
 		if d := cmp.Diff([]string{"create"}, w.writes); d != "" {
 			t.Errorf("writes (-want +got):\n%s", d)
+		}
+	})
+	t.Run("a cache behind the controller's own write: retry, no write, no event", func(t *testing.T) {
+		w := &world{svc: testService(), pods: []*corev1.Pod{testPod("a", "10.0.0.1").Obj()}}
+		d := w.deps()
+		if err := reconcile(t.Context(), d, "ns/web"); err != nil {
+			t.Fatal(err)
+		}
+		written := w.ep
+		w.ep = nil // the informer has not seen the create yet
+		if err := reconcile(t.Context(), d, "ns/web"); err == nil {
+			t.Error("want an error so the Service is retried")
+		}
+		w.ep = written
+		if err := reconcile(t.Context(), d, "ns/web"); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"create"}, w.writes); diff != "" || len(w.events) != 0 {
+			t.Errorf("writes (-want +got):\n%s; events %v", diff, w.events)
 		}
 	})
 	t.Run("a changed Service label is written", func(t *testing.T) {
