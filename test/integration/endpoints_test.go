@@ -151,8 +151,8 @@ func TestEndpointsControllerFollowsPods(t *testing.T) {
 		"http:8081 -> 10.1.0.2 |",
 		"metrics:9100 -> 10.1.0.1 10.1.0.2 10.1.0.3 |",
 	))
-	if got.Labels["tier"] != "front" {
-		t.Errorf("labels = %v, want the Service's tier=front", got.Labels)
+	if got.Labels["tier"] != "front" || got.Labels["endpoints.kubernetes.io/managed-by"] != "endpoint-controller" {
+		t.Errorf("labels = %v, want the Service's tier=front and managed-by endpoint-controller", got.Labels)
 	}
 	if _, ok := got.Labels[corev1.IsHeadlessService]; ok {
 		t.Errorf("labels = %v: a Service with a cluster IP is not headless", got.Labels)

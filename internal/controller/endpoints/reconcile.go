@@ -16,6 +16,13 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
+// LabelManagedBy marks the Endpoints this controller writes (upstream
+// since 1.33), with the value ManagedBy.
+const (
+	LabelManagedBy = "endpoints.kubernetes.io/managed-by"
+	ManagedBy      = "endpoint-controller"
+)
+
 // MaxAddresses is how many addresses an Endpoints object holds at most;
 // beyond it the controller truncates and sets the over-capacity annotation.
 const MaxAddresses = 1000
@@ -87,9 +94,11 @@ func reconcile(ctx context.Context, d Deps, key string) error {
 	if create {
 		cur = &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
 	}
+	// The labels are the Service's plus the controller's own two.
 	curLabels := maps.Clone(cur.Labels)
 	delete(curLabels, corev1.IsHeadlessService)
-	if !create && equality.Semantic.DeepEqual(cur.Subsets, subsets) &&
+	delete(curLabels, LabelManagedBy)
+	if !create && equality.Semantic.DeepEqual(cur.Subsets, subsets) && cur.Labels[LabelManagedBy] == ManagedBy &&
 		equality.Semantic.DeepEqual(curLabels, svc.Labels) && overCapacityAnnotationRight(cur) {
 		return nil
 	}
@@ -103,6 +112,7 @@ func reconcile(ctx context.Context, d Deps, key string) error {
 	if IsHeadless(svc) {
 		ep.Labels[corev1.IsHeadlessService] = ""
 	}
+	ep.Labels[LabelManagedBy] = ManagedBy
 	if ep.Annotations == nil {
 		ep.Annotations = map[string]string{}
 	}

@@ -183,7 +183,7 @@ func TestReconcileMetadataAndWrites(t *testing.T) {
 		if err := reconcile(t.Context(), w.deps(), "ns/web"); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"tier": "front", corev1.IsHeadlessService: ""}
+		want := map[string]string{"tier": "front", corev1.IsHeadlessService: "", LabelManagedBy: ManagedBy}
 		if d := cmp.Diff(want, w.ep.Labels); d != "" {
 			t.Errorf("labels (-want +got):\n%s", d)
 		}
@@ -222,6 +222,16 @@ func TestReconcileMetadataAndWrites(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"create"}, w.writes); diff != "" || len(w.events) != 0 {
 			t.Errorf("writes (-want +got):\n%s; events %v", diff, w.events)
+		}
+	})
+	t.Run("Endpoints without the managed-by label get it", func(t *testing.T) {
+		w := &world{svc: testService(), ep: &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns",
+			ResourceVersion: "3", Labels: map[string]string{"tier": "front"}}}}
+		if err := reconcile(t.Context(), w.deps(), "ns/web"); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]string{"update"}, w.writes); d != "" || w.ep.Labels[LabelManagedBy] != ManagedBy {
+			t.Errorf("writes (-want +got):\n%s; labels %v", d, w.ep.Labels)
 		}
 	})
 	t.Run("a changed Service label is written", func(t *testing.T) {
