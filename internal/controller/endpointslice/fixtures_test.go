@@ -70,10 +70,12 @@ func testService() *corev1.Service {
 	}
 }
 
-// nodes knows n1 in zone-a.
+var n1 = &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{corev1.LabelTopologyZone: "zone-a"}}}
+
+// nodes knows n1 in zone-a (one shared object, as an informer cache).
 func nodes(name string) (*corev1.Node, error) {
 	if name == "n1" {
-		return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{corev1.LabelTopologyZone: "zone-a"}}}, nil
+		return n1, nil
 	}
 	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "nodes"}, name)
 }

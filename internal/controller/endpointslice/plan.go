@@ -168,7 +168,7 @@ func (p planner) byPorts(existing []*discoveryv1.EndpointSlice, g *group, at dis
 				continue
 			}
 			keep = append(keep, w)
-			if !equality.Semantic.DeepEqual(w, ep) {
+			if !sameEndpoint(w, ep) {
 				changed = true
 			}
 			delete(want, k)
@@ -433,4 +433,30 @@ func ownedBy(s *discoveryv1.EndpointSlice, svc *corev1.Service) bool {
 func isPlaceholder(s, ph *discoveryv1.EndpointSlice) bool {
 	return s.Namespace == ph.Namespace && maps.Equal(s.Labels, ph.Labels) && s.AddressType == ph.AddressType &&
 		len(s.Endpoints) == 0 && len(s.Ports) == 0 && equality.Semantic.DeepEqual(s.OwnerReferences, ph.OwnerReferences)
+}
+
+// sameEndpoint reports whether a and b are equal in every field the
+// controller writes (a hand-written equality: reflection dominated the cost
+// of a sync).
+func sameEndpoint(a, b discoveryv1.Endpoint) bool {
+	return slices.Equal(a.Addresses, b.Addresses) &&
+		sameBool(a.Conditions.Ready, b.Conditions.Ready) && sameBool(a.Conditions.Serving, b.Conditions.Serving) &&
+		sameBool(a.Conditions.Terminating, b.Conditions.Terminating) &&
+		sameString(a.Hostname, b.Hostname) && sameString(a.NodeName, b.NodeName) && sameString(a.Zone, b.Zone) &&
+		sameRef(a.TargetRef, b.TargetRef) &&
+		a.Hints == nil && b.Hints == nil && len(a.DeprecatedTopology) == 0 && len(b.DeprecatedTopology) == 0
+}
+
+func sameBool(a, b *bool) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func sameString(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// sameRef compares targets ignoring resourceVersion, as upstream.
+func sameRef(a, b *corev1.ObjectReference) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.ResourceVersion, y.ResourceVersion = "", ""
+	return x == y
 }

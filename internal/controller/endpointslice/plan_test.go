@@ -212,3 +212,27 @@ func TestPlanLabelsAndFamilies(t *testing.T) {
 		t.Errorf("headless Service without families gets both (-want +got):\n%s", d)
 	}
 }
+
+func TestSameEndpoint(t *testing.T) {
+	base := podEndpoint(testPod("a", "10.0.0.1").Obj(), n1, testService(), discoveryv1.AddressTypeIPv4)
+	for _, tc := range []struct {
+		name string
+		mut  func(*discoveryv1.Endpoint)
+		same bool
+	}{
+		{"identical", func(*discoveryv1.Endpoint) {}, true},
+		{"target resourceVersion differs", func(e *discoveryv1.Endpoint) { e.TargetRef.ResourceVersion = "9" }, true},
+		{"serving differs", func(e *discoveryv1.Endpoint) { e.Conditions.Serving = ptr.To(false) }, false},
+		{"zone gone", func(e *discoveryv1.Endpoint) { e.Zone = nil }, false},
+		{"another pod", func(e *discoveryv1.Endpoint) { e.TargetRef.UID = "other" }, false},
+		{"hints added by someone", func(e *discoveryv1.Endpoint) { e.Hints = &discoveryv1.EndpointHints{} }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := *base.DeepCopy()
+			tc.mut(&b)
+			if got := sameEndpoint(base, b); got != tc.same {
+				t.Errorf("sameEndpoint = %v, want %v", got, tc.same)
+			}
+		})
+	}
+}
