@@ -25,6 +25,9 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/controller/disruption"
+	"github.com/berth-dev/berth/internal/controller/endpoints"
+	"github.com/berth-dev/berth/internal/controller/endpointslice"
+	"github.com/berth-dev/berth/internal/controller/endpointslicemirroring"
 	"github.com/berth-dev/berth/internal/controller/garbagecollector"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
@@ -77,17 +80,33 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return serviceaccount.New(serviceaccount.Config{Client: d.client, Informer: d.informers,
 				Workers: d.workers(serviceaccount.Name, 1), Logger: d.logger(serviceaccount.Name)})
 		},
+		endpoints.Name: func(d deps) (Runnable, error) {
+			return endpoints.New(endpoints.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(endpoints.Component),
+				Workers: d.workers(endpoints.Name, 5), Logger: d.logger(endpoints.Name)})
+		},
+		endpointslice.Name: func(d deps) (Runnable, error) {
+			return endpointslice.New(endpointslice.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(endpointslice.Component),
+				Workers: d.workers(endpointslice.Name, 5), Logger: d.logger(endpointslice.Name)})
+		},
+		endpointslicemirroring.Name: func(d deps) (Runnable, error) {
+			return endpointslicemirroring.New(endpointslicemirroring.Config{Client: d.client, Informer: d.informers,
+				Recorder: d.recorder(endpointslicemirroring.Component),
+				Workers:  d.workers(endpointslicemirroring.Name, 5), Logger: d.logger(endpointslicemirroring.Name)})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"disruption-controller":        disruption.Name,
-	"namespace-controller":         namespace.Name,
-	"resourcequota-controller":     resourcequota.Name,
-	"garbage-collector-controller": garbagecollector.Name,
-	"serviceaccount-controller":    serviceaccount.Name,
+	"disruption-controller":              disruption.Name,
+	"namespace-controller":               namespace.Name,
+	"resourcequota-controller":           resourcequota.Name,
+	"garbage-collector-controller":       garbagecollector.Name,
+	"serviceaccount-controller":          serviceaccount.Name,
+	"endpoints-controller":               endpoints.Name,
+	"endpointslice-controller":           endpointslice.Name,
+	"endpointslice-mirroring-controller": endpointslicemirroring.Name,
 }
 
 // deps is what every controller constructor may use.

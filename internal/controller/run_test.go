@@ -23,6 +23,7 @@ func TestEnabled(t *testing.T) {
 		{spec: []string{"namespace"}, want: []string{"namespace"}},
 		{spec: []string{"namespace-controller"}, want: []string{"namespace"}},
 		{spec: []string{"*", "-namespace-controller"}, want: allBut("namespace")},
+		{spec: []string{"endpoints-controller", "endpointslice-controller"}, want: []string{"endpoint", "endpointslice"}},
 		{spec: nil, want: nil},
 		{spec: []string{"nope"}, wantErr: true},
 		{spec: []string{"*", "-nope"}, wantErr: true},
@@ -32,4 +33,15 @@ func TestEnabled(t *testing.T) {
 			t.Errorf("Enabled(%q) = %v, %v; want %v (error %v)", tc.spec, got, err, tc.want, tc.wantErr)
 		}
 	}
+}
+
+// without returns names minus drop (nil when nothing is left).
+func without(names []string, drop string) []string {
+	var out []string
+	for _, n := range names {
+		if n != drop {
+			out = append(out, n)
+		}
+	}
+	return out
 }
