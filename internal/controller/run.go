@@ -25,6 +25,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/statefulset"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -55,13 +56,18 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		statefulset.Name: func(d deps) (Runnable, error) {
+			return statefulset.New(statefulset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(statefulset.Component),
+				Workers: d.workers(statefulset.Name, 5), Logger: d.logger(statefulset.Name), Clock: d.clock})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"namespace-controller":   namespace.Name,
+	"statefulset-controller": statefulset.Name,
 }
 
 // deps is what every controller constructor may use.

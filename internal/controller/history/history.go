@@ -108,13 +108,12 @@ func New(owner metav1.Object, kind schema.GroupVersionKind, templateLabels map[s
 }
 
 // Equal reports whether two revisions hold the same data (nil equals
-// only nil). Differing hash labels settle it without comparing data.
+// only nil). Upstream compares hash labels first, but its labels never
+// parse as the integers it expects, so in effect only data counts; a
+// revision made under another collisionCount is still equal.
 func Equal(a, b *appsv1.ControllerRevision) bool {
 	if a == nil || b == nil {
 		return a == b
-	}
-	if ha, hb := a.Labels[HashLabel], b.Labels[HashLabel]; ha != "" && hb != "" && ha != hb {
-		return false
 	}
 	return bytes.Equal(a.Data.Raw, b.Data.Raw)
 }
