@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/daemonset"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/statefulset"
 )
@@ -56,6 +57,10 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		daemonset.Name: func(d deps) (Runnable, error) {
+			return daemonset.New(daemonset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(daemonset.Component),
+				Workers: d.workers(daemonset.Name, 2), Logger: d.logger(daemonset.Name), Clock: d.clock})
+		},
 		statefulset.Name: func(d deps) (Runnable, error) {
 			return statefulset.New(statefulset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(statefulset.Component),
 				Workers: d.workers(statefulset.Name, 5), Logger: d.logger(statefulset.Name), Clock: d.clock})
@@ -66,6 +71,7 @@ func builders() map[string]func(deps) (Runnable, error) {
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
+	"daemonset-controller":   daemonset.Name,
 	"namespace-controller":   namespace.Name,
 	"statefulset-controller": statefulset.Name,
 }

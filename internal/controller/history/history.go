@@ -191,19 +191,27 @@ const maxCollisions = 100
 // Create stores rev under owner's name and the hash of its data and
 // collisionCount. If a revision with other data already holds that name,
 // collisionCount is raised and the name recomputed, as upstream; an
-// existing revision with the same data is returned as is.
+// existing revision with the same data is returned as is. Labels holding
+// the revision's hash label value are updated with the name.
 func Create(ctx context.Context, c Client, ownerName string, rev *appsv1.ControllerRevision, collisionCount *int32) (*appsv1.ControllerRevision, error) {
 	if collisionCount == nil {
 		return nil, fmt.Errorf("create revision for %s: collisionCount is nil", ownerName)
 	}
 	clone := rev.DeepCopy()
+	prev := ""
+	if clone.Labels != nil {
+		prev = clone.Labels[HashLabel]
+	}
 	for range maxCollisions {
 		hash := Hash(rev.Data.Raw, collisionCount)
 		clone.Name = Name(ownerName, hash)
-		if clone.Labels == nil {
-			clone.Labels = map[string]string{}
+		// Labels carrying the hash follow the rename.
+		for k, v := range clone.Labels {
+			if prev != "" && v == prev {
+				clone.Labels[k] = hash
+			}
 		}
-		clone.Labels[HashLabel] = hash
+		prev = hash
 		created, err := c.Create(ctx, clone)
 		if !apierrors.IsAlreadyExists(err) {
 			if err != nil {
