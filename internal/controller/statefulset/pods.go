@@ -106,18 +106,13 @@ func newPod(set *appsv1.StatefulSet, template *corev1.PodTemplateSpec, ordinal i
 	return pod
 }
 
-// identityMatches reports whether pod has the name, labels, hostname and
-// subdomain its ordinal gives it in set.
-func identityMatches(set *appsv1.StatefulSet, pod *corev1.Pod) bool {
-	parent, o := parentAndOrdinal(pod.Name)
-	return o >= 0 && parent == set.Name && pod.Namespace == set.Namespace &&
-		pod.Spec.Hostname == pod.Name && pod.Spec.Subdomain == set.Spec.ServiceName &&
-		pod.Labels[podNameLabel] == pod.Name && pod.Labels[podIndexLabel] == strconv.Itoa(o)
+// identityLabelsMatch reports whether pod carries the pod-name and
+// pod-index labels of its name.
+func identityLabelsMatch(pod *corev1.Pod) bool {
+	return pod.Labels[podNameLabel] == pod.Name && pod.Labels[podIndexLabel] == strconv.Itoa(ordinalOf(pod))
 }
 
-// fixIdentity sets what identityMatches checks, except the immutable
-// hostname and subdomain of an existing pod, which upstream also cannot
-// change.
+// fixIdentity sets the identity labels from the pod's name.
 func fixIdentity(pod *corev1.Pod) {
 	if pod.Labels == nil {
 		pod.Labels = map[string]string{}

@@ -129,6 +129,9 @@ func TestOrdinalOrdering(t *testing.T) {
 			}, want: []string{"delete web-1"}},
 			{want: []string{"create web-1"}},
 		}},
+		{"lost identity labels are restored", newSet(1), []step{
+			{before: func(w *world) { w.readyUp(1); delete(w.pods["web-0"].Labels, appsv1.PodIndexLabel) }, want: []string{"patch web-0"}},
+		}},
 		{"Parallel scale down deletes all condemned at once", parallel(newSet(3)), []step{
 			{before: func(w *world) { w.readyUp(3); w.set.Spec.Replicas = ptr.To[int32](1) }, want: []string{"delete web-2", "delete web-1"}},
 		}},
@@ -322,7 +325,7 @@ func TestNewPodIdentity(t *testing.T) {
 	if diff := cmp.Diff(want, p.Labels); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
-	if p.Name != "web-2" || p.Spec.Hostname != "web-2" || p.Spec.Subdomain != "web" || !identityMatches(set, p) {
+	if p.Name != "web-2" || p.Spec.Hostname != "web-2" || p.Spec.Subdomain != "web" || !identityLabelsMatch(p) {
 		t.Errorf("identity: %s %s.%s", p.Name, p.Spec.Hostname, p.Spec.Subdomain)
 	}
 	if len(p.Spec.Volumes) != 2 || p.Spec.Volumes[0].PersistentVolumeClaim == nil || p.Spec.Volumes[0].PersistentVolumeClaim.ClaimName != "data-web-2" || p.Spec.Volumes[1].Name != "scratch" {

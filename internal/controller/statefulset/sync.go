@@ -191,7 +191,9 @@ func (s *syncer) replica(ctx context.Context, pod *corev1.Pod, monotonic bool) (
 	if err := s.fixClaims(ctx, pod); err != nil {
 		return true, err
 	}
-	if !identityMatches(set, pod) {
+	if !identityLabelsMatch(pod) {
+		// Hostname and subdomain cannot change on an existing pod; only
+		// the identity labels are repaired.
 		if err := s.fixPod(ctx, pod); err != nil {
 			return true, err
 		}

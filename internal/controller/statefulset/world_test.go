@@ -103,7 +103,10 @@ func (w *world) deps() Deps {
 			w.actions = append(w.actions, "delete "+p.Name)
 			return nil
 		},
-		PatchPod: func(context.Context, string, string, []byte) error { return nil },
+		PatchPod: func(_ context.Context, _, name string, _ []byte) error {
+			w.actions = append(w.actions, "patch "+name)
+			return nil
+		},
 		CreateClaim: func(_ context.Context, c *corev1.PersistentVolumeClaim) error {
 			c = c.DeepCopy()
 			c.UID = w.nextUID()
