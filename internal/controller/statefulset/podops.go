@@ -117,6 +117,11 @@ func (s *syncer) createClaims(ctx context.Context, pod *corev1.Pod) error {
 // reference and the garbage collector is about to delete it) or is being
 // deleted: the pod must wait for it to go.
 func (s *syncer) claimsStale(pod *corev1.Pod) (bool, error) {
+	if _, whenScaled := retention(s.set); whenScaled == appsv1.RetainPersistentVolumeClaimRetentionPolicyType {
+		// Claims are meant to be reused; a leftover reference is removed
+		// once the new pod runs.
+		return false, nil
+	}
 	for _, c := range newClaims(s.set, ordinalOf(pod)) {
 		existing, err := s.d.GetClaim(c.Namespace, c.Name)
 		if apierrors.IsNotFound(err) {
@@ -165,7 +170,12 @@ func (s *syncer) wantClaimRefs(refs []metav1.OwnerReference, pod *corev1.Pod) []
 	wantPod := whenScaled == appsv1.DeletePersistentVolumeClaimRetentionPolicyType && scaledDown && created(pod)
 	wantSet := whenDeleted == appsv1.DeletePersistentVolumeClaimRetentionPolicyType && !wantPod
 	out := slices.DeleteFunc(slices.Clone(refs), func(r metav1.OwnerReference) bool {
-		return (r.UID == set.UID && !wantSet) || (created(pod) && r.UID == pod.UID && !wantPod)
+		if r.UID == set.UID {
+			return !wantSet
+		}
+		// References to this pod go unless wanted; those to an earlier
+		// pod of the same name always go.
+		return created(pod) && r.Kind == "Pod" && r.Name == pod.Name && (r.UID != pod.UID || !wantPod)
 	})
 	has := func(uid string) bool {
 		return slices.ContainsFunc(out, func(r metav1.OwnerReference) bool { return string(r.UID) == uid })

@@ -302,8 +302,10 @@ func TestClaimRetentionRefs(t *testing.T) {
 		s := &syncer{set: set}
 		pod := newPod(set, &set.Spec.Template, tt.ordinal, "r")
 		pod.UID = "pod-uid"
-		// Start from the opposite references to check removal too.
-		start := []metav1.OwnerReference{{Kind: "Other", UID: "x"}, {Kind: "StatefulSet", UID: set.UID}, {Kind: "Pod", UID: pod.UID}}
+		// Start from every reference, a stale one to an earlier pod of the
+		// same name included, to check removal too.
+		start := []metav1.OwnerReference{{Kind: "Other", UID: "x"}, {Kind: "StatefulSet", Name: "web", UID: set.UID},
+			{Kind: "Pod", Name: pod.Name, UID: "earlier-pod"}, {Kind: "Pod", Name: pod.Name, UID: pod.UID}}
 		var got []string
 		for _, r := range s.wantClaimRefs(start, pod) {
 			if r.Kind != "Other" {
