@@ -318,8 +318,8 @@ func TestStatefulSetClaimRetention(t *testing.T) {
 		return slices.Equal(owners("www-db-0"), []string{"StatefulSet/db"}) && slices.Equal(owners("www-db-1"), []string{"StatefulSet/db"}), nil
 	})
 	pvc, _ := c.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "www-db-0", metav1.GetOptions{})
-	if pvc.OwnerReferences[0].UID != created.UID {
-		t.Errorf("claim owner uid %s, want %s", pvc.OwnerReferences[0].UID, created.UID)
+	if ref := pvc.OwnerReferences[0]; ref.UID != created.UID || !ptr.Deref(ref.Controller, false) {
+		t.Errorf("claim owner %+v, want the set (uid %s) as controller", ref, created.UID)
 	}
 	web1, err := c.CoreV1().Pods(ns).Get(ctx, "db-1", metav1.GetOptions{})
 	if err != nil {

@@ -9,8 +9,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // event records verb's outcome on pod (or on a claim of pod) with
@@ -96,7 +98,7 @@ func (s *syncer) createClaims(ctx context.Context, pod *corev1.Pod) error {
 			errs = append(errs, fmt.Errorf("get pvc %s: %w", c.Name, err))
 			continue
 		}
-		c.OwnerReferences = s.wantClaimRefs(c.OwnerReferences, pod)
+		c.OwnerReferences, _ = s.wantClaimRefs(c.OwnerReferences, pod)
 		err = s.d.CreateClaim(ctx, c)
 		if apierrors.IsAlreadyExists(err) {
 			continue
@@ -142,11 +144,12 @@ func (s *syncer) claimsStale(pod *corev1.Pod) (bool, error) {
 	return false, nil
 }
 
-// Retention policy, as upstream: whenDeleted=Delete gives each claim an
-// owner reference to the set, so deleting the set deletes it;
-// whenScaled=Delete gives the claims of a pod beyond the replicas an
-// owner reference to that pod, so scaling down deletes them (and then
-// not to the set). Retain means no such reference.
+// Retention policy, as upstream: whenDeleted=Delete makes the set the
+// controller of each claim, so deleting the set deletes it; whenScaled=
+// Delete makes a pod beyond the replicas the controller of its claims
+// (and then not the set), so scaling down deletes them. Retain means no
+// such reference. Claims controlled by something else, or carrying a
+// reference to an earlier set or pod of the same name, are left alone.
 
 func retention(set *appsv1.StatefulSet) (whenDeleted, whenScaled appsv1.PersistentVolumeClaimRetentionPolicyType) {
 	whenDeleted, whenScaled = appsv1.RetainPersistentVolumeClaimRetentionPolicyType, appsv1.RetainPersistentVolumeClaimRetentionPolicyType
@@ -161,32 +164,47 @@ func retention(set *appsv1.StatefulSet) (whenDeleted, whenScaled appsv1.Persiste
 	return whenDeleted, whenScaled
 }
 
+var podKind = corev1.SchemeGroupVersion.WithKind("Pod")
+
+// refersTo reports whether ref names obj of kind gvk (whatever its UID).
+func refersTo(ref metav1.OwnerReference, obj metav1.Object, gvk schema.GroupVersionKind) bool {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	return err == nil && gv.Group == gvk.Group && ref.Kind == gvk.Kind && ref.Name == obj.GetName()
+}
+
 // wantClaimRefs returns refs with the owner references the retention
-// policy wants for a claim of pod, and without those it does not.
-func (s *syncer) wantClaimRefs(refs []metav1.OwnerReference, pod *corev1.Pod) []metav1.OwnerReference {
+// policy wants for a claim of pod, and without those it does not; keep is
+// false when the claim must be left as it is.
+func (s *syncer) wantClaimRefs(refs []metav1.OwnerReference, pod *corev1.Pod) (out []metav1.OwnerReference, keep bool) {
 	set := s.set
+	ours := func(r metav1.OwnerReference) bool {
+		return refersTo(r, set, kind) || (created(pod) && refersTo(r, pod, podKind))
+	}
+	for _, r := range refs {
+		if ours(r) && r.UID != set.UID && r.UID != pod.UID {
+			// Managed for an earlier set or pod of that name.
+			return refs, false
+		}
+	}
+	out = slices.DeleteFunc(slices.Clone(refs), ours)
+	for _, r := range out {
+		if r.Controller != nil && *r.Controller {
+			// Another controller owns the claim: only drop our refs.
+			return out, true
+		}
+	}
 	whenDeleted, whenScaled := retention(set)
 	scaledDown := !inRange(set, ordinalOf(pod))
 	wantPod := whenScaled == appsv1.DeletePersistentVolumeClaimRetentionPolicyType && scaledDown && created(pod)
-	wantSet := whenDeleted == appsv1.DeletePersistentVolumeClaimRetentionPolicyType && !wantPod
-	out := slices.DeleteFunc(slices.Clone(refs), func(r metav1.OwnerReference) bool {
-		if r.UID == set.UID {
-			return !wantSet
-		}
-		// References to this pod go unless wanted; those to an earlier
-		// pod of the same name always go.
-		return created(pod) && r.Kind == "Pod" && r.Name == pod.Name && (r.UID != pod.UID || !wantPod)
-	})
-	has := func(uid string) bool {
-		return slices.ContainsFunc(out, func(r metav1.OwnerReference) bool { return string(r.UID) == uid })
+	wantSet := whenDeleted == appsv1.DeletePersistentVolumeClaimRetentionPolicyType &&
+		!(whenScaled == appsv1.DeletePersistentVolumeClaimRetentionPolicyType && scaledDown)
+	if wantSet {
+		out = append(out, *metav1.NewControllerRef(set, kind))
 	}
-	if wantSet && !has(string(set.UID)) {
-		out = append(out, metav1.OwnerReference{APIVersion: kind.GroupVersion().String(), Kind: kind.Kind, Name: set.Name, UID: set.UID})
+	if wantPod {
+		out = append(out, *metav1.NewControllerRef(pod, podKind))
 	}
-	if wantPod && !has(string(pod.UID)) {
-		out = append(out, metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: pod.Name, UID: pod.UID})
-	}
-	return out
+	return out, true
 }
 
 // fixClaims brings the owner references of pod's existing claims in line
@@ -200,8 +218,8 @@ func (s *syncer) fixClaims(ctx context.Context, pod *corev1.Pod) error {
 		if err != nil {
 			return err
 		}
-		want := s.wantClaimRefs(existing.OwnerReferences, pod)
-		if sameRefs(existing.OwnerReferences, want) {
+		want, keep := s.wantClaimRefs(existing.OwnerReferences, pod)
+		if !keep || equality.Semantic.DeepEqual(existing.OwnerReferences, want) || (len(want) == 0 && len(existing.OwnerReferences) == 0) {
 			continue
 		}
 		updated := existing.DeepCopy()
@@ -211,10 +229,6 @@ func (s *syncer) fixClaims(ctx context.Context, pod *corev1.Pod) error {
 		}
 	}
 	return nil
-}
-
-func sameRefs(a, b []metav1.OwnerReference) bool {
-	return slices.EqualFunc(a, b, func(x, y metav1.OwnerReference) bool { return x.UID == y.UID })
 }
 
 func joinErrs(errs []error) error {

@@ -166,8 +166,9 @@ func (d Deps) writeStatus(ctx context.Context, set *appsv1.StatefulSet, status *
 // completeRollingUpdate makes the update revision current once every pod
 // runs it and is ready.
 func completeRollingUpdate(set *appsv1.StatefulSet, status *appsv1.StatefulSetStatus) {
+	n := int32(replicasOf(set))
 	if set.Spec.UpdateStrategy.Type == appsv1.RollingUpdateStatefulSetStrategyType &&
-		status.UpdatedReplicas == status.Replicas && status.ReadyReplicas == status.Replicas {
+		status.UpdatedReplicas == n && status.ReadyReplicas == n && status.Replicas == n {
 		status.CurrentReplicas = status.UpdatedReplicas
 		status.CurrentRevision = status.UpdateRevision
 	}

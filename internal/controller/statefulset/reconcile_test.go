@@ -302,19 +302,36 @@ func TestClaimRetentionRefs(t *testing.T) {
 		s := &syncer{set: set}
 		pod := newPod(set, &set.Spec.Template, tt.ordinal, "r")
 		pod.UID = "pod-uid"
-		// Start from every reference, a stale one to an earlier pod of the
-		// same name included, to check removal too.
-		start := []metav1.OwnerReference{{Kind: "Other", UID: "x"}, {Kind: "StatefulSet", Name: "web", UID: set.UID},
-			{Kind: "Pod", Name: pod.Name, UID: "earlier-pod"}, {Kind: "Pod", Name: pod.Name, UID: pod.UID}}
+		// Start from every reference of ours, to check removal too.
+		start := []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "other", UID: "x"},
+			*metav1.NewControllerRef(set, kind), {APIVersion: "v1", Kind: "Pod", Name: pod.Name, UID: pod.UID}}
+		out, ok := s.wantClaimRefs(start, pod)
 		var got []string
-		for _, r := range s.wantClaimRefs(start, pod) {
-			if r.Kind != "Other" {
+		for _, r := range out {
+			if r.Kind != "ConfigMap" {
 				got = append(got, r.Kind)
+				if r.Controller == nil || !*r.Controller {
+					t.Errorf("reference to %s is not a controller reference", r.Kind)
+				}
 			}
 		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
+		if diff := cmp.Diff(tt.want, got); diff != "" || !ok {
 			t.Errorf("whenDeleted=%s whenScaled=%s ordinal %d (-want +got):\n%s", tt.whenDeleted, tt.whenScaled, tt.ordinal, diff)
 		}
+	}
+
+	set := newSet(2)
+	set.Spec.PersistentVolumeClaimRetentionPolicy = &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{WhenDeleted: del, WhenScaled: del}
+	s := &syncer{set: set}
+	pod := newPod(set, &set.Spec.Template, 5, "r")
+	pod.UID = "pod-uid"
+	foreign := []metav1.OwnerReference{{APIVersion: "v1", Kind: "Thing", Name: "t", UID: "t", Controller: ptr.To(true)}, *metav1.NewControllerRef(set, kind)}
+	if out, ok := s.wantClaimRefs(foreign, pod); !ok || len(out) != 1 || out[0].Kind != "Thing" {
+		t.Errorf("claim controlled by another owner: %v, %v; want only our reference dropped", out, ok)
+	}
+	stale := []metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: pod.Name, UID: "earlier-pod"}}
+	if out, ok := s.wantClaimRefs(stale, pod); ok || !cmp.Equal(out, stale) {
+		t.Errorf("claim of an earlier pod: %v, %v; want it left alone", out, ok)
 	}
 }
 

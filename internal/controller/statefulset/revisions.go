@@ -3,6 +3,7 @@ package statefulset
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +27,9 @@ func (s *syncer) revisions(ctx context.Context, sorted []*appsv1.ControllerRevis
 		return err
 	}
 	update := history.New(set, kind, set.Spec.Template.Labels, data, history.Next(sorted), &collisions)
+	if len(set.Annotations) > 0 {
+		update.Annotations = maps.Clone(set.Annotations)
+	}
 	equal := history.FindEqual(sorted, update)
 	switch {
 	case len(equal) > 0 && history.Equal(sorted[len(sorted)-1], equal[len(equal)-1]):
