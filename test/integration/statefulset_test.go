@@ -345,3 +345,35 @@ func TestStatefulSetClaimRetention(t *testing.T) {
 		t.Errorf("kept claim owners = %v", got)
 	}
 }
+
+// A failed pod is replaced by a new pod of the same name.
+func TestStatefulSetRecreatesFailedPods(t *testing.T) {
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"statefulset"}})
+	c := srv.Client(t)
+	ctx := t.Context()
+	ns := newNamespace(t, c)
+	set := statefulSet("web", 1)
+	set.Spec.VolumeClaimTemplates = nil
+	if _, err := c.AppsV1().StatefulSets(ns).Create(ctx, set, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var first *corev1.Pod
+	poll(t, "web-0", func(ctx context.Context) (bool, error) {
+		p, err := c.CoreV1().Pods(ns).Get(ctx, "web-0", metav1.GetOptions{})
+		first = p
+		return err == nil, nil
+	})
+	failed := first.DeepCopy()
+	failed.Status.Phase = corev1.PodFailed
+	if _, err := c.CoreV1().Pods(ns).UpdateStatus(ctx, failed, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "a new web-0", func(ctx context.Context) (bool, error) {
+		p, err := c.CoreV1().Pods(ns).Get(ctx, "web-0", metav1.GetOptions{})
+		return err == nil && p.UID != first.UID && p.Status.Phase == corev1.PodPending, nil
+	})
+	evs, err := c.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "reason=SuccessfulDelete"})
+	if err != nil || len(evs.Items) == 0 || evs.Items[0].Message != "delete Pod web-0 in StatefulSet web successful" {
+		t.Errorf("delete events = %v, %v", evs, err)
+	}
+}
