@@ -52,7 +52,9 @@ func (s *syncer) history(ctx context.Context) ([]*appsv1.ControllerRevision, err
 	var keep *appsv1.ControllerRevision
 	if len(cur) == 0 {
 		rev := history.New(ds, kind, ds.Spec.Template.Labels, data, next, &s.collisions)
+		// Upstream labels DaemonSet revisions with the pods' label only.
 		rev.Labels[hashLabel] = rev.Labels[history.HashLabel]
+		delete(rev.Labels, history.HashLabel)
 		rev.Annotations = ds.Annotations
 		if keep, err = history.Create(ctx, s.d.Revisions, ds.Name, rev, &s.collisions); err != nil {
 			return nil, err

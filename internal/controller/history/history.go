@@ -198,16 +198,14 @@ func Create(ctx context.Context, c Client, ownerName string, rev *appsv1.Control
 		return nil, fmt.Errorf("create revision for %s: collisionCount is nil", ownerName)
 	}
 	clone := rev.DeepCopy()
-	prev := ""
-	if clone.Labels != nil {
-		prev = clone.Labels[HashLabel]
-	}
+	// rev was named from its data and the count as it was.
+	prev := Hash(rev.Data.Raw, collisionCount)
 	for range maxCollisions {
 		hash := Hash(rev.Data.Raw, collisionCount)
 		clone.Name = Name(ownerName, hash)
 		// Labels carrying the hash follow the rename.
 		for k, v := range clone.Labels {
-			if prev != "" && v == prev {
+			if v == prev {
 				clone.Labels[k] = hash
 			}
 		}

@@ -153,6 +153,7 @@ func TestCreateHandlesCollisions(t *testing.T) {
 	}
 	var count int32
 	r := New(owner, kind, map[string]string{"app": "web"}, data, 1, &count)
+	r.Labels["controller-revision-hash"] = r.Labels[HashLabel] // as DaemonSets label theirs
 	// Occupy the first name with other data.
 	store[r.Name] = &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Name: r.Name}, Data: rawOf([]byte(`{}`))}
 	got, err := Create(t.Context(), c, "web", r, &count)
@@ -164,6 +165,9 @@ func TestCreateHandlesCollisions(t *testing.T) {
 	}
 	if want := Name("web", Hash(data, ptr.To[int32](1))); got.Name != want || got.Labels[HashLabel] != Hash(data, ptr.To[int32](1)) {
 		t.Errorf("created %s (hash label %s), want %s", got.Name, got.Labels[HashLabel], want)
+	}
+	if got.Labels["controller-revision-hash"] != got.Labels[HashLabel] || got.Labels["app"] != "web" {
+		t.Errorf("labels after the rename = %v", got.Labels)
 	}
 	if ref := metav1.GetControllerOf(got); ref == nil || ref.UID != "u1" || ref.Kind != "StatefulSet" {
 		t.Errorf("controller ref = %+v", ref)
