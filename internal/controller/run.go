@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/daemonset"
 	"github.com/berth-dev/berth/internal/controller/disruption"
 	"github.com/berth-dev/berth/internal/controller/endpoints"
 	"github.com/berth-dev/berth/internal/controller/endpointslice"
@@ -32,6 +33,7 @@ import (
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
 	"github.com/berth-dev/berth/internal/controller/serviceaccount"
+	"github.com/berth-dev/berth/internal/controller/statefulset"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -93,6 +95,14 @@ func builders() map[string]func(deps) (Runnable, error) {
 				Recorder: d.recorder(endpointslicemirroring.Component),
 				Workers:  d.workers(endpointslicemirroring.Name, 5), Logger: d.logger(endpointslicemirroring.Name)})
 		},
+		daemonset.Name: func(d deps) (Runnable, error) {
+			return daemonset.New(daemonset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(daemonset.Component),
+				Workers: d.workers(daemonset.Name, 2), Logger: d.logger(daemonset.Name), Clock: d.clock})
+		},
+		statefulset.Name: func(d deps) (Runnable, error) {
+			return statefulset.New(statefulset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(statefulset.Component),
+				Workers: d.workers(statefulset.Name, 5), Logger: d.logger(statefulset.Name), Clock: d.clock})
+		},
 	}
 }
 
@@ -107,6 +117,8 @@ var aliases = map[string]string{
 	"endpoints-controller":               endpoints.Name,
 	"endpointslice-controller":           endpointslice.Name,
 	"endpointslice-mirroring-controller": endpointslicemirroring.Name,
+	"daemonset-controller":               daemonset.Name,
+	"statefulset-controller":             statefulset.Name,
 }
 
 // deps is what every controller constructor may use.

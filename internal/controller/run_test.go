@@ -6,24 +6,18 @@ import (
 )
 
 func TestEnabled(t *testing.T) {
-	allBut := func(name string) []string {
-		out := slices.DeleteFunc(Names(), func(n string) bool { return n == name })
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		spec    []string
 		want    []string
 		wantErr bool
 	}{
 		{spec: []string{"*"}, want: Names()},
-		{spec: []string{"*", "-namespace"}, want: allBut("namespace")},
+		{spec: []string{"*", "-namespace"}, want: without(Names(), "namespace")},
 		{spec: []string{"namespace"}, want: []string{"namespace"}},
 		{spec: []string{"namespace-controller"}, want: []string{"namespace"}},
-		{spec: []string{"*", "-namespace-controller"}, want: allBut("namespace")},
+		{spec: []string{"*", "-namespace-controller"}, want: without(Names(), "namespace")},
 		{spec: []string{"endpoints-controller", "endpointslice-controller"}, want: []string{"endpoint", "endpointslice"}},
+		{spec: []string{"*", "-garbage-collector-controller"}, want: without(Names(), "garbagecollector")},
 		{spec: nil, want: nil},
 		{spec: []string{"nope"}, wantErr: true},
 		{spec: []string{"*", "-nope"}, wantErr: true},
@@ -35,13 +29,7 @@ func TestEnabled(t *testing.T) {
 	}
 }
 
-// without returns names minus drop (nil when nothing is left).
+// without returns names minus drop.
 func without(names []string, drop string) []string {
-	var out []string
-	for _, n := range names {
-		if n != drop {
-			out = append(out, n)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == drop })
 }
