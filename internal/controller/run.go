@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/job"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 )
 
@@ -55,6 +56,10 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		job.Name: func(d deps) (Runnable, error) {
+			return job.New(job.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("job-controller"),
+				Workers: d.workers(job.Name, 5), Logger: d.logger(job.Name), Clock: d.clock})
+		},
 	}
 }
 
@@ -62,6 +67,7 @@ func builders() map[string]func(deps) (Runnable, error) {
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
 	"namespace-controller": namespace.Name,
+	"job-controller":       job.Name,
 }
 
 // deps is what every controller constructor may use.
