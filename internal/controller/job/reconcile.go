@@ -59,18 +59,18 @@ type syncer struct {
 
 // state is one reconcile's view of a Job.
 type state struct {
-	job        *batchv1.Job
-	key        string
-	now        time.Time
-	pods       []*corev1.Pod
-	active     []*corev1.Pod
-	ready      int32
+	job         *batchv1.Job
+	key         string
+	now         time.Time
+	pods        []*corev1.Pod
+	active      []*corev1.Pod
+	ready       int32
 	terminating int32
-	uncSucc    sets.Set[types.UID]
-	uncFail    sets.Set[types.UID]
-	succeeded  int32
-	failed     int32
-	backoff    backoffRecord
+	uncSucc     sets.Set[types.UID]
+	uncFail     sets.Set[types.UID]
+	succeeded   int32
+	failed      int32
+	backoff     backoffRecord
 
 	prevSucceeded indexSet
 	succeededIdx  indexSet
