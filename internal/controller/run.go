@@ -26,6 +26,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/controller/job"
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/ttlafterfinished"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -56,6 +57,10 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		ttlafterfinished.Name: func(d deps) (Runnable, error) {
+			return ttlafterfinished.New(ttlafterfinished.Config{Client: d.client, Informer: d.informers,
+				Workers: d.workers(ttlafterfinished.Name, 5), Logger: d.logger(ttlafterfinished.Name), Clock: d.clock})
+		},
 		job.Name: func(d deps) (Runnable, error) {
 			return job.New(job.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("job-controller"),
 				Workers: d.workers(job.Name, 5), Logger: d.logger(job.Name), Clock: d.clock})
@@ -66,8 +71,9 @@ func builders() map[string]func(deps) (Runnable, error) {
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
-	"job-controller":       job.Name,
+	"namespace-controller":          namespace.Name,
+	"job-controller":                job.Name,
+	"ttl-after-finished-controller": ttlafterfinished.Name,
 }
 
 // deps is what every controller constructor may use.
