@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/cronjob"
 	"github.com/berth-dev/berth/internal/controller/job"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/ttlafterfinished"
@@ -60,6 +61,10 @@ func builders() map[string]func(deps) (Runnable, error) {
 		ttlafterfinished.Name: func(d deps) (Runnable, error) {
 			return ttlafterfinished.New(ttlafterfinished.Config{Client: d.client, Informer: d.informers,
 				Workers: d.workers(ttlafterfinished.Name, 5), Logger: d.logger(ttlafterfinished.Name), Clock: d.clock})
+		},
+		cronjob.Name: func(d deps) (Runnable, error) {
+			return cronjob.New(cronjob.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("cronjob-controller"),
+				Workers: d.workers(cronjob.Name, 5), Logger: d.logger(cronjob.Name), Clock: d.clock})
 		},
 		job.Name: func(d deps) (Runnable, error) {
 			return job.New(job.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("job-controller"),

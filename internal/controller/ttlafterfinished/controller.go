@@ -92,4 +92,3 @@ func (c *Controller) Start(ctx context.Context) error {
 		return reconcile(ctx, c.deps, key)
 	}, c.synced)
 }
-
