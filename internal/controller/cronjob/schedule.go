@@ -55,12 +55,18 @@ func missedTimes(s cron.Schedule, earliest, now time.Time) (missed, error) {
 		return missed{}, errTooFrequent
 	}
 	m := missed{count: int64(now.Sub(t1)/gap) + 1, latest: t2}
-	// Schedules need not be regular (DST, "30 6-16/4 * * 1-5"): look back
-	// from now in doubling windows for an exact time, then step forward.
-	for w := gap; now.Add(-w).After(t2); w *= 2 {
-		if t := s.Next(now.Add(-w)); !t.After(now) {
-			m.latest = t
-			break
+	// Jump close to now assuming a regular interval, as upstream (this
+	// keeps "@every" schedules on their grid).
+	if t := s.Next(t1.Add(time.Duration(m.count-2) * gap)); !t.IsZero() && !t.After(now) {
+		m.latest = t
+	} else {
+		// An irregular schedule ("30 6-16/4 * * 1-5", DST) overshot: look
+		// back from now in doubling windows instead.
+		for w := gap; now.Add(-w).After(t2); w *= 2 {
+			if t := s.Next(now.Add(-w)); !t.After(now) {
+				m.latest = t
+				break
+			}
 		}
 	}
 	for t := s.Next(m.latest); !t.IsZero() && !t.After(now); t = s.Next(t) {
