@@ -128,6 +128,9 @@ func (c *Controller) addPod(obj any) {
 	if !ok {
 		return
 	}
+	if isOrphan(p) {
+		c.queue.Add(orphanKey(p))
+	}
 	key, ok := jobKey(p)
 	if !ok {
 		return
@@ -145,6 +148,9 @@ func (c *Controller) updatePod(oldObj, obj any) {
 	p, ok2 := obj.(*corev1.Pod)
 	if !ok1 || !ok2 {
 		return
+	}
+	if isOrphan(p) {
+		c.queue.Add(orphanKey(p))
 	}
 	if key, ok := jobKey(old); ok {
 		if oldKey, _ := jobKey(p); oldKey != key || (hasFinalizer(old) && !hasFinalizer(p)) {
@@ -189,7 +195,8 @@ func clientDeps(client kubernetes.Interface, jobs batchlisters.JobLister, pods c
 		return err
 	}
 	return Deps{
-		GetJob: func(ns, name string) (*batchv1.Job, error) { return jobs.Jobs(ns).Get(name) },
+		GetJob:   func(ns, name string) (*batchv1.Job, error) { return jobs.Jobs(ns).Get(name) },
+		ListJobs: func(ns string) ([]*batchv1.Job, error) { return jobs.Jobs(ns).List(labels.Everything()) },
 		ListPods: func(ns string) ([]*corev1.Pod, error) {
 			return pods.Pods(ns).List(labels.Everything())
 		},

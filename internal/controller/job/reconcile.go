@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -27,6 +28,8 @@ type Deps struct {
 	GetJob func(namespace, name string) (*batchv1.Job, error)
 	// ListPods lists the namespace's pods from the informer cache.
 	ListPods func(namespace string) ([]*corev1.Pod, error)
+	// ListJobs lists the namespace's Jobs from the informer cache.
+	ListJobs func(namespace string) ([]*batchv1.Job, error)
 	// ClaimPods adopts matching orphans and releases pods that stopped
 	// matching, returning the Job's pods.
 	ClaimPods func(ctx context.Context, j *batchv1.Job, pods []*corev1.Pod) ([]*corev1.Pod, error)
@@ -91,6 +94,9 @@ func (st *state) requeueIn(d time.Duration) {
 }
 
 func (s *syncer) reconcile(ctx context.Context, key string) (result, error) {
+	if strings.HasPrefix(key, orphanPrefix) {
+		return result{}, s.releaseOrphan(ctx, key)
+	}
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return result{}, nil

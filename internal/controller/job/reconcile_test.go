@@ -65,7 +65,8 @@ func testJob(completions, parallelism int32) *batchv1.Job {
 func (w *world) deps() Deps {
 	notFound := func(name string) error { return apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name) }
 	return Deps{
-		GetJob: func(string, string) (*batchv1.Job, error) { return w.job, nil },
+		GetJob:   func(string, string) (*batchv1.Job, error) { return w.job, nil },
+		ListJobs: func(string) ([]*batchv1.Job, error) { return []*batchv1.Job{w.job}, nil },
 		ListPods: func(string) ([]*corev1.Pod, error) {
 			var out []*corev1.Pod
 			for _, n := range slices.Sorted(mapsKeys(w.pods)) {
@@ -462,5 +463,37 @@ func TestSuccessPolicy(t *testing.T) {
 	}
 	if w.job.Status.Succeeded != 1 || w.job.Status.Failed != 0 || len(w.pods) != 1 {
 		t.Fatalf("status %+v pods %d", w.job.Status, len(w.pods))
+	}
+}
+
+func TestOrphanedPodsLoseTheFinalizer(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		labels   map[string]string
+		finished bool
+		wantKept bool
+	}{
+		{name: "selected by a running job: kept for adoption", labels: map[string]string{"app": "x"}, wantKept: true},
+		{name: "selected by a finished job", labels: map[string]string{"app": "x"}, finished: true},
+		{name: "selected by no job", labels: map[string]string{"app": "y"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := testJob(1, 1)
+			j.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}}
+			if tc.finished {
+				j.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}
+			}
+			w := newWorld(j)
+			p := podAt("orphan", corev1.PodRunning)
+			p.Labels = tc.labels
+			p.Finalizers = []string{batchv1.JobTrackingFinalizer}
+			w.pods[p.Name] = p
+			if _, err := w.s.reconcile(t.Context(), orphanKey(p)); err != nil {
+				t.Fatal(err)
+			}
+			if hasFinalizer(w.pods[p.Name]) != tc.wantKept {
+				t.Fatalf("finalizers = %v", w.pods[p.Name].Finalizers)
+			}
+		})
 	}
 }
