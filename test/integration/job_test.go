@@ -9,6 +9,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -302,5 +303,50 @@ func jobSetSuspend(t *testing.T, c kubernetes.Interface, ns, name string, v bool
 	patch := fmt.Appendf(nil, `{"spec":{"suspend":%t}}`, v)
 	if _, err := c.BatchV1().Jobs(ns).Patch(t.Context(), name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A pod exiting with a code named by a FailJob rule fails the Job at once,
+// whatever the backoffLimit, with reason PodFailurePolicy; the other pod
+// is deleted first.
+func TestJobPodFailurePolicyFailJob(t *testing.T) {
+	c := jobStart(t)
+	ns := newNamespace(t, c)
+	spec := jobObj("strict", 2, 2)
+	spec.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+		Action:      batchv1.PodFailurePolicyActionFailJob,
+		OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{42}},
+	}}}
+	if _, err := c.BatchV1().Jobs(ns).Create(t.Context(), spec, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pods := jobWaitActive(t, c, ns, "strict", 2)
+	jobFinishPod(t, c, pods[0], 42)
+	jobWaitCondition(t, c, ns, "strict", batchv1.JobFailureTarget)
+	// The Job's Failed condition waits for the deleted pod to terminate:
+	// its kubelet (the test) reports it, unless it is already gone.
+	var other *corev1.Pod
+	poll(t, "other pod deleted", func(ctx context.Context) (bool, error) {
+		p, err := c.CoreV1().Pods(ns).Get(ctx, pods[1].Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		other = p
+		return p.DeletionTimestamp != nil, nil
+	})
+	if other != nil {
+		other.Status.Phase = corev1.PodFailed
+		if _, err := c.CoreV1().Pods(ns).UpdateStatus(t.Context(), other, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+	}
+	j := jobWaitCondition(t, c, ns, "strict", batchv1.JobFailed)
+	cond := jobCondition(j, batchv1.JobFailed)
+	want := "Container work for pod " + ns + "/" + pods[0].Name + " failed with exit code 42 matching FailJob rule at index 0"
+	if cond.Reason != batchv1.JobReasonPodFailurePolicy || cond.Message != want {
+		t.Fatalf("Failed condition = %+v", cond)
 	}
 }

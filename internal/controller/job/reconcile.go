@@ -122,8 +122,9 @@ func (s *syncer) reconcile(ctx context.Context, key string) (result, error) {
 		return result{}, err
 	}
 	if !s.finalizers.Satisfied(key) {
-		// Pod updates for the finalizers removed bring the Job back.
-		return result{}, nil
+		// Pod updates for the finalizers removed bring the Job back; the
+		// expectations expire after their TTL should one be lost.
+		return result{RequeueAfter: expectations.TTL}, nil
 	}
 	j = j.DeepCopy()
 	all, err := s.deps.ListPods(ns)
