@@ -106,11 +106,15 @@ func TestCronJobCreatesJob(t *testing.T) {
 		if err != nil {
 			return false, err
 		}
+		saw := false
 		for _, e := range list.Items {
+			if e.Reason == "UnexpectedJob" {
+				return false, fmt.Errorf("the controller did not recognise its own job: %s", e.Message)
+			}
 			if e.Reason == "SawCompletedJob" && e.InvolvedObject.Name == "tick" && e.Source.Component == "cronjob-controller" {
-				return true, nil
+				saw = true
 			}
 		}
-		return false, nil
+		return saw, nil
 	})
 }

@@ -66,7 +66,10 @@ func New(cfg Config) (*Controller, error) {
 	cjs, jobs, client, rec, clk := cjInf.Lister(), jobInf.Lister(), cfg.Client, cfg.Recorder, cfg.Clock
 	c.deps = Deps{
 		GetCronJob: func(ns, name string) (*batchv1.CronJob, error) { return cjs.CronJobs(ns).Get(name) },
-		ListJobs:   func(ns string) ([]*batchv1.Job, error) { return jobs.Jobs(ns).List(labels.Everything()) },
+		GetFreshCronJob: func(ctx context.Context, ns, name string) (*batchv1.CronJob, error) {
+			return client.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		ListJobs: func(ns string) ([]*batchv1.Job, error) { return jobs.Jobs(ns).List(labels.Everything()) },
 		GetJob: func(ctx context.Context, ns, name string) (*batchv1.Job, error) {
 			return client.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
 		},

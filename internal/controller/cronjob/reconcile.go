@@ -26,6 +26,8 @@ import (
 type Deps struct {
 	// GetCronJob reads the CronJob from the informer cache.
 	GetCronJob func(namespace, name string) (*batchv1.CronJob, error)
+	// GetFreshCronJob reads the CronJob from the API server.
+	GetFreshCronJob func(ctx context.Context, namespace, name string) (*batchv1.CronJob, error)
 	// ListJobs lists the namespace's Jobs from the informer cache.
 	ListJobs func(namespace string) ([]*batchv1.Job, error)
 	// GetJob reads a Job from the API server.
@@ -67,6 +69,10 @@ func reconcile(ctx context.Context, d Deps, key string) (result, error) {
 			jobs = append(jobs, j)
 		}
 	}
+	cj, err = freshIfJobUnknown(ctx, d, cj, jobs)
+	if err != nil {
+		return result{}, err
+	}
 	res, changed, syncErr := schedule(ctx, d, cj, jobs)
 	if pruneHistory(ctx, d, cj, jobs) {
 		changed = true
@@ -77,6 +83,25 @@ func reconcile(ctx context.Context, d Deps, key string) (result, error) {
 		}
 	}
 	return res, syncErr
+}
+
+// freshIfJobUnknown re-reads the CronJob from the API server when one of
+// its unfinished Jobs is missing from the cached status.active: the cache
+// may lag behind the status written with the Job's creation.
+func freshIfJobUnknown(ctx context.Context, d Deps, cj *batchv1.CronJob, jobs []*batchv1.Job) (*batchv1.CronJob, error) {
+	for _, j := range jobs {
+		if finished(j) == "" && !slices.ContainsFunc(cj.Status.Active, func(r corev1.ObjectReference) bool { return r.UID == j.UID }) {
+			fresh, err := d.GetFreshCronJob(ctx, cj.Namespace, cj.Name)
+			if err != nil {
+				return nil, fmt.Errorf("get cronjob %s/%s: %w", cj.Namespace, cj.Name, err)
+			}
+			if fresh.UID != cj.UID {
+				return cj, nil
+			}
+			return fresh.DeepCopy(), nil
+		}
+	}
+	return cj, nil
 }
 
 // schedule reconciles status.active with the Jobs, then starts the Job

@@ -25,6 +25,7 @@ var jobsGR = schema.GroupResource{Group: "batch", Resource: "jobs"}
 // world is an in-memory namespace holding one CronJob and its Jobs.
 type world struct {
 	cj      *batchv1.CronJob
+	fresh   *batchv1.CronJob // the API server's copy when the cache lags
 	jobs    map[string]*batchv1.Job
 	events  []string
 	deleted []string
@@ -43,6 +44,12 @@ func newWorld(cj *batchv1.CronJob, now time.Time, jobs ...*batchv1.Job) *world {
 func (w *world) deps() Deps {
 	return Deps{
 		GetCronJob: func(string, string) (*batchv1.CronJob, error) { return w.cj, nil },
+		GetFreshCronJob: func(context.Context, string, string) (*batchv1.CronJob, error) {
+			if w.fresh != nil {
+				return w.fresh, nil
+			}
+			return w.cj, nil
+		},
 		ListJobs: func(string) ([]*batchv1.Job, error) {
 			var out []*batchv1.Job
 			for _, j := range w.jobs {
@@ -359,5 +366,17 @@ func TestMissedTimes(t *testing.T) {
 				t.Errorf("count = %d, want above %d", m.count, tc.wantCountAbove)
 			}
 		})
+	}
+}
+
+func TestStaleCacheIsNoUnexpectedJob(t *testing.T) {
+	cj := cronJob("0 0 1 1 *", t0.Add(-time.Hour))
+	running := ownedJob(cj, t0.Add(-time.Minute), "")
+	w := newWorld(cj.DeepCopy(), t0, running)
+	w.fresh = cj.DeepCopy()
+	w.fresh.Status.Active = []corev1.ObjectReference{jobRef(running)}
+	w.sync(t)
+	if len(w.events) != 0 {
+		t.Fatalf("events = %v", w.events)
 	}
 }
