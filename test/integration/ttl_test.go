@@ -14,10 +14,12 @@ import (
 	"github.com/berth-dev/berth/internal/testutil"
 )
 
-// A finished Job with ttlSecondsAfterFinished 0 is deleted (in the
-// foreground, as upstream); an unfinished one and one without a TTL stay.
+// A Job with ttlSecondsAfterFinished 0 is deleted (in the foreground, as
+// upstream) once it completes; an unfinished one and a finished one
+// without a TTL stay. The server's own job and ttl-after-finished
+// controllers run.
 func TestTTLDeletesFinishedJob(t *testing.T) {
-	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"ttl-after-finished"}})
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"job", "ttl-after-finished"}})
 	c := srv.Client(t)
 	ns := newNamespace(t, c)
 	ctx := t.Context()
@@ -45,7 +47,13 @@ func TestTTLDeletesFinishedJob(t *testing.T) {
 	}
 	create("running", ptr.To[int32](0), false)
 	create("keep", nil, true)
-	create("done", ptr.To[int32](0), true)
+	done := jobObj("done", 1, 1)
+	done.Spec.TTLSecondsAfterFinished = ptr.To[int32](0)
+	if _, err := c.BatchV1().Jobs(ns).Create(ctx, done, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pods := jobWaitActive(t, c, ns, "done", 1)
+	jobFinishPod(t, c, pods[0], 0)
 	poll(t, "job done deleted", func(ctx context.Context) (bool, error) {
 		j, err := c.BatchV1().Jobs(ns).Get(ctx, "done", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {

@@ -85,6 +85,8 @@ type state struct {
 	// finished is the terminal (or interim) condition reached, if any.
 	finished *batchv1.JobCondition
 	requeue  time.Duration
+	// started: this sync set status.startTime.
+	started bool
 }
 
 func (st *state) requeueIn(d time.Duration) {
@@ -166,7 +168,7 @@ func (s *syncer) reconcile(ctx context.Context, key string) (result, error) {
 			changed = s.suspendCondition(st)
 		}
 	}
-	changed = changed || active != j.Status.Active || !ptr.Equal(&st.ready, j.Status.Ready) || !ptr.Equal(&st.terminating, j.Status.Terminating)
+	changed = changed || st.started || active != j.Status.Active || !ptr.Equal(&st.ready, j.Status.Ready) || !ptr.Equal(&st.terminating, j.Status.Terminating)
 	j.Status.Active = active
 	j.Status.Ready = ptr.To(st.ready)
 	j.Status.Terminating = ptr.To(st.terminating)
@@ -215,6 +217,7 @@ func (s *syncer) observe(j *batchv1.Job, key string, pods []*corev1.Pod) *state 
 	st.failed = j.Status.Failed + int32(nonIgnored+st.uncFail.Len())
 	if j.Status.StartTime == nil && !suspended(j) {
 		j.Status.StartTime = ptr.To(metav1.NewTime(st.now))
+		st.started = true
 	}
 	st.backoff = s.backoff.get(key).next(newSucc, newFail)
 	return st
