@@ -346,6 +346,8 @@ func TestMissedTimes(t *testing.T) {
 		{name: "dst spring forward skips a day's missing hour", spec: "TZ=America/New_York 30 2 * * *",
 			earliest: time.Date(2026, 3, 7, 12, 0, 0, 0, ny), now: time.Date(2026, 3, 9, 12, 0, 0, 0, ny),
 			wantLatest: time.Date(2026, 3, 9, 2, 30, 0, 0, ny), wantCountAbove: 0},
+		{name: "dst spring forward: no run on the day without 02:30", spec: "TZ=America/New_York 30 2 * * *",
+			earliest: time.Date(2026, 3, 7, 12, 0, 0, 0, ny), now: time.Date(2026, 3, 8, 12, 0, 0, 0, ny)},
 		{name: "dst fall back runs the repeated hour once per instant", spec: "TZ=America/New_York 30 1 * * *",
 			earliest: time.Date(2026, 10, 31, 12, 0, 0, 0, ny), now: time.Date(2026, 11, 1, 1, 45, 0, 0, ny).Add(time.Hour),
 			wantLatest: time.Date(2026, 11, 1, 1, 30, 0, 0, ny).Add(time.Hour), wantCountAbove: 0},
