@@ -152,14 +152,14 @@ func (c *Controller) updatePod(oldObj, obj any) {
 	if isOrphan(p) {
 		c.queue.Add(orphanKey(p))
 	}
-	if key, ok := jobKey(old); ok {
-		if oldKey, _ := jobKey(p); oldKey != key || (hasFinalizer(old) && !hasFinalizer(p)) {
-			c.sync.finalizers.DeletionObserved(key, string(p.UID))
-		}
-		c.queue.Add(key)
+	oldKey, hadOwner := jobKey(old)
+	key, hasOwner := jobKey(p)
+	if hadOwner && oldKey != key {
+		// Released: its old Job waits for nothing more from this pod.
+		c.sync.finalizers.DeletionObserved(oldKey, string(p.UID))
+		c.queue.Add(oldKey)
 	}
-	key, ok := jobKey(p)
-	if !ok {
+	if !hasOwner {
 		return
 	}
 	if p.DeletionTimestamp != nil && old.DeletionTimestamp == nil {
