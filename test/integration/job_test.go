@@ -325,24 +325,21 @@ func TestJobPodFailurePolicyFailJob(t *testing.T) {
 	jobWaitCondition(t, c, ns, "strict", batchv1.JobFailureTarget)
 	// The Job's Failed condition waits for the deleted pod to terminate:
 	// its kubelet (the test) reports it, unless it is already gone.
-	var other *corev1.Pod
-	poll(t, "other pod deleted", func(ctx context.Context) (bool, error) {
+	poll(t, "other pod terminated", func(ctx context.Context) (bool, error) {
 		p, err := c.CoreV1().Pods(ns).Get(ctx, pods[1].Name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return true, nil
 		}
-		if err != nil {
+		if err != nil || p.DeletionTimestamp == nil {
 			return false, err
 		}
-		other = p
-		return p.DeletionTimestamp != nil, nil
-	})
-	if other != nil {
-		other.Status.Phase = corev1.PodFailed
-		if _, err := c.CoreV1().Pods(ns).UpdateStatus(t.Context(), other, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			t.Fatal(err)
+		p.Status.Phase = corev1.PodFailed
+		_, err = c.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return false, nil // changed meanwhile: look again
 		}
-	}
+		return err == nil, err
+	})
 	j := jobWaitCondition(t, c, ns, "strict", batchv1.JobFailed)
 	cond := jobCondition(j, batchv1.JobFailed)
 	want := "Container work for pod " + ns + "/" + pods[0].Name + " failed with exit code 42 matching FailJob rule at index 0"
