@@ -392,8 +392,13 @@ func (s *syncer) deleteActive(ctx context.Context, st *state) (int32, error) {
 	var n int32
 	var errs []error
 	for _, p := range st.active {
-		if err := s.deps.DeletePod(ctx, p.Namespace, p.Name); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, err)
+		err := s.deps.DeletePod(ctx, p.Namespace, p.Name)
+		switch {
+		case err == nil:
+			s.deps.Event(st.job, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: "+p.Name)
+		case !apierrors.IsNotFound(err):
+			s.deps.Event(st.job, corev1.EventTypeWarning, "FailedDelete", fmt.Sprintf("Error deleting: %v", err))
+			errs = append(errs, fmt.Errorf("delete pod %s/%s: %w", p.Namespace, p.Name, err))
 			continue
 		}
 		n++
