@@ -24,16 +24,19 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/cronjob"
 	"github.com/berth-dev/berth/internal/controller/daemonset"
 	"github.com/berth-dev/berth/internal/controller/disruption"
 	"github.com/berth-dev/berth/internal/controller/endpoints"
 	"github.com/berth-dev/berth/internal/controller/endpointslice"
 	"github.com/berth-dev/berth/internal/controller/endpointslicemirroring"
 	"github.com/berth-dev/berth/internal/controller/garbagecollector"
+	"github.com/berth-dev/berth/internal/controller/job"
 	"github.com/berth-dev/berth/internal/controller/namespace"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
 	"github.com/berth-dev/berth/internal/controller/serviceaccount"
 	"github.com/berth-dev/berth/internal/controller/statefulset"
+	"github.com/berth-dev/berth/internal/controller/ttlafterfinished"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -103,6 +106,18 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return statefulset.New(statefulset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder(statefulset.Component),
 				Workers: d.workers(statefulset.Name, 5), Logger: d.logger(statefulset.Name), Clock: d.clock})
 		},
+		ttlafterfinished.Name: func(d deps) (Runnable, error) {
+			return ttlafterfinished.New(ttlafterfinished.Config{Client: d.client, Informer: d.informers,
+				Workers: d.workers(ttlafterfinished.Name, 5), Logger: d.logger(ttlafterfinished.Name), Clock: d.clock})
+		},
+		cronjob.Name: func(d deps) (Runnable, error) {
+			return cronjob.New(cronjob.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("cronjob-controller"),
+				Workers: d.workers(cronjob.Name, 5), Logger: d.logger(cronjob.Name), Clock: d.clock})
+		},
+		job.Name: func(d deps) (Runnable, error) {
+			return job.New(job.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("job-controller"),
+				Workers: d.workers(job.Name, 5), Logger: d.logger(job.Name), Clock: d.clock})
+		},
 	}
 }
 
@@ -119,6 +134,9 @@ var aliases = map[string]string{
 	"endpointslice-mirroring-controller": endpointslicemirroring.Name,
 	"daemonset-controller":               daemonset.Name,
 	"statefulset-controller":             statefulset.Name,
+	"job-controller":                     job.Name,
+	"cronjob-controller":                 cronjob.Name,
+	"ttl-after-finished-controller":      ttlafterfinished.Name,
 }
 
 // deps is what every controller constructor may use.
