@@ -24,7 +24,9 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/controller/deployment"
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/replicaset"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -51,6 +53,18 @@ type Config struct {
 // controller is one entry.
 func builders() map[string]func(deps) (Runnable, error) {
 	return map[string]func(deps) (Runnable, error){
+		replicaset.Name: func(d deps) (Runnable, error) {
+			return replicaset.New(replicaset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("replicaset-controller"),
+				Workers: d.workers(replicaset.Name, 5), Logger: d.logger(replicaset.Name), Clock: d.clock})
+		},
+		replicaset.RCName: func(d deps) (Runnable, error) {
+			return replicaset.NewReplicationController(replicaset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("replication-controller"),
+				Workers: d.workers(replicaset.RCName, 5), Logger: d.logger(replicaset.RCName), Clock: d.clock})
+		},
+		deployment.Name: func(d deps) (Runnable, error) {
+			return deployment.New(deployment.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("deployment-controller"),
+				Workers: d.workers(deployment.Name, 5), Logger: d.logger(deployment.Name), Clock: d.clock})
+		},
 		namespace.Name: func(d deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
@@ -61,7 +75,10 @@ func builders() map[string]func(deps) (Runnable, error) {
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"namespace-controller":             namespace.Name,
+	"replicaset-controller":            replicaset.Name,
+	"replicationcontroller-controller": replicaset.RCName,
+	"deployment-controller":            deployment.Name,
 }
 
 // deps is what every controller constructor may use.
