@@ -108,6 +108,20 @@ func rolloutSettled(t *testing.T, c kubernetes.Interface, ns, image string, want
 	}
 }
 
+// waitDeploymentPods waits until the controllers have given Deployment
+// name its ReplicaSet and n pods (there is no kubelet: they stay pending).
+func waitDeploymentPods(t *testing.T, k *kubectl, name string, n int32) {
+	t.Helper()
+	var d appsv1.Deployment
+	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		k.getJSON(&d, "get", "deployment", name)
+		return d.Status.ObservedGeneration == d.Generation && d.Status.Replicas == n && d.Status.UpdatedReplicas == n, nil
+	})
+	if err != nil {
+		t.Fatalf("deployment %s never had %d pods: %+v", name, n, d.Status)
+	}
+}
+
 // rolloutHistory is the table of `kubectl rollout history deployment/web`
 // (after its "deployment.apps/web" title line).
 func rolloutHistory(t *testing.T, k *kubectl) table {
