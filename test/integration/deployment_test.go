@@ -218,7 +218,10 @@ func TestDeploymentRollingUpdateBounds(t *testing.T) {
 				}
 				samples = append(samples, s)
 			}
-			time.Sleep(5 * time.Millisecond)
+			select {
+			case <-monitorCtx.Done():
+			case <-time.After(5 * time.Millisecond):
+			}
 		}
 	}()
 	deploySetImage(t, c, ns, "web", "nginx:2")
