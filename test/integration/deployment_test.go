@@ -498,3 +498,24 @@ func TestDeploymentProgressDeadline(t *testing.T) {
 		t.Errorf("unavailableReplicas %d, want 2", d.Status.UnavailableReplicas)
 	}
 }
+
+// A ReplicaSet that cannot create pods passes its ReplicaFailure
+// condition up to the Deployment.
+func TestDeploymentReplicaFailure(t *testing.T) {
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"replicaset", "deployment"}})
+	c := srv.Client(t)
+	ctx := t.Context()
+	ns := newNamespace(t, c)
+	in := deployment("doomed", 1)
+	in.Spec.Template.Spec.PriorityClassName = "deploy-missing-" + ns
+	if _, err := c.AppsV1().Deployments(ns).Create(ctx, in, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d := deployWait(t, c, ns, "doomed", "ReplicaFailure", func(d *appsv1.Deployment) bool {
+		return deployCondition(d, appsv1.DeploymentReplicaFailure) != nil
+	})
+	f := deployCondition(d, appsv1.DeploymentReplicaFailure)
+	if f.Status != corev1.ConditionTrue || f.Reason != "FailedCreate" || !strings.Contains(f.Message, "PriorityClass") {
+		t.Errorf("condition %+v", f)
+	}
+}
