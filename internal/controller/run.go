@@ -26,6 +26,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/controller/cronjob"
 	"github.com/berth-dev/berth/internal/controller/daemonset"
+	"github.com/berth-dev/berth/internal/controller/deployment"
 	"github.com/berth-dev/berth/internal/controller/disruption"
 	"github.com/berth-dev/berth/internal/controller/endpoints"
 	"github.com/berth-dev/berth/internal/controller/endpointslice"
@@ -33,6 +34,7 @@ import (
 	"github.com/berth-dev/berth/internal/controller/garbagecollector"
 	"github.com/berth-dev/berth/internal/controller/job"
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/replicaset"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
 	"github.com/berth-dev/berth/internal/controller/serviceaccount"
 	"github.com/berth-dev/berth/internal/controller/statefulset"
@@ -63,6 +65,18 @@ type Config struct {
 // controller is one entry.
 func builders() map[string]func(deps) (Runnable, error) {
 	return map[string]func(deps) (Runnable, error){
+		replicaset.Name: func(d deps) (Runnable, error) {
+			return replicaset.New(replicaset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("replicaset-controller"),
+				Workers: d.workers(replicaset.Name, 5), Logger: d.logger(replicaset.Name), Clock: d.clock})
+		},
+		replicaset.RCName: func(d deps) (Runnable, error) {
+			return replicaset.NewReplicationController(replicaset.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("replication-controller"),
+				Workers: d.workers(replicaset.RCName, 5), Logger: d.logger(replicaset.RCName), Clock: d.clock})
+		},
+		deployment.Name: func(d deps) (Runnable, error) {
+			return deployment.New(deployment.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("deployment-controller"),
+				Workers: d.workers(deployment.Name, 5), Logger: d.logger(deployment.Name), Clock: d.clock})
+		},
 		namespace.Name: func(d deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
@@ -137,6 +151,9 @@ var aliases = map[string]string{
 	"job-controller":                     job.Name,
 	"cronjob-controller":                 cronjob.Name,
 	"ttl-after-finished-controller":      ttlafterfinished.Name,
+	"replicaset-controller":              replicaset.Name,
+	"replicationcontroller-controller":   replicaset.RCName,
+	"deployment-controller":              deployment.Name,
 }
 
 // deps is what every controller constructor may use.

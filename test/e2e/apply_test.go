@@ -56,6 +56,9 @@ func TestApplyMultiDocument(t *testing.T) {
 			svc.Spec.ClusterIP, svc.Spec.Type, svc.Spec.SessionAffinity)
 	}
 
+	// The controllers create the ReplicaSet and its pods; with no kubelet
+	// none becomes ready.
+	waitDeploymentPods(t, k, "web", 2)
 	tables := parseTables(k.ok("get", "deploy,svc,cm", "-o", "wide"))
 	if len(tables) != 3 {
 		t.Fatalf("get deploy,svc,cm -o wide: want 3 tables, got %d", len(tables))
@@ -66,7 +69,7 @@ func TestApplyMultiDocument(t *testing.T) {
 	}{
 		{
 			header: []string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"},
-			rows:   [][]string{{"deployment.apps/web", "0/2", "0", "0", "*", "nginx", "nginx:1.27", "app=web"}},
+			rows:   [][]string{{"deployment.apps/web", "0/2", "2", "0", "*", "nginx", "nginx:1.27", "app=web"}},
 		},
 		{
 			header: []string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"},
@@ -94,12 +97,23 @@ func TestApplyMultiDocument(t *testing.T) {
 
 	all := parseTables(k.ok("get", "all"))
 	var names []string
+	pods := 0
 	for _, tb := range all {
 		for _, r := range tb.rows {
-			names = append(names, r[0])
+			switch {
+			case strings.HasPrefix(r[0], "pod/web-"):
+				pods++
+			case strings.HasPrefix(r[0], "replicaset.apps/web-"):
+				names = append(names, "replicaset.apps/web-*")
+			default:
+				names = append(names, r[0])
+			}
 		}
 	}
-	wantAll := []string{"service/kubernetes", "service/web", "deployment.apps/web"}
+	if pods != 2 {
+		t.Errorf("get all: %d pods of web, want 2", pods)
+	}
+	wantAll := []string{"service/kubernetes", "service/web", "deployment.apps/web", "replicaset.apps/web-*"}
 	if diff := cmp.Diff(wantAll, names); diff != "" {
 		t.Errorf("get all (-want +got):\n%s", diff)
 	}

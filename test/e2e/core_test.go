@@ -42,6 +42,9 @@ func coreScenario(t *testing.T, k *kubectl) {
 			sec.Data, sec.StringData, sec.Type)
 	}
 
+	// The controllers create the ReplicaSet and its pods; with no kubelet
+	// none becomes ready.
+	waitDeploymentPods(t, k, "web", 2)
 	tables := parseTables(k.ok("get", "deployments"))
 	if len(tables) != 1 {
 		t.Fatalf("get deployments: want 1 table, got %d", len(tables))
@@ -50,7 +53,7 @@ func coreScenario(t *testing.T, k *kubectl) {
 	if diff := cmp.Diff([]string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}, tb.header); diff != "" {
 		t.Errorf("get deployments header (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"web", "0/2", "0", "0", "*"}, tb.withoutAge(tb.row("web"))); diff != "" {
+	if diff := cmp.Diff([]string{"web", "0/2", "2", "0", "*"}, tb.withoutAge(tb.row("web"))); diff != "" {
 		t.Errorf("get deployments row (-want +got):\n%s", diff)
 	}
 
