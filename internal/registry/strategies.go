@@ -38,6 +38,7 @@ func Strategies() map[schema.GroupResource]Strategy {
 func coreStrategies(add func(group, resource string, s Strategy)) {
 	pod := WithStatus(Typed(core.DefaultPod, core.ValidatePod, core.ValidatePodUpdate), core.ValidatePodStatusUpdate)
 	pod.PrepareForCreate, pod.GracePeriod, pod.TrackGeneration = preparePod, podGracePeriod, true
+	pod.StatusResets = MetaOwnerReferences
 	add("", "pods", pod)
 
 	ns := WithStatus(Typed(core.DefaultNamespace, core.ValidateNamespace, core.ValidateNamespaceUpdate), core.ValidateNamespaceStatusUpdate)
@@ -81,7 +82,9 @@ func workloadStrategies(add func(group, resource string, s Strategy)) {
 	tmpl := apps.Rules{PodTemplate: apps.PodTemplateRules{Default: core.DefaultPodTemplateSpec, Validate: core.ValidatePodTemplateSpec},
 		ClaimSpec: core.ValidatePersistentVolumeClaimSpec}
 	gen := func(s Strategy) Strategy { s.TrackGeneration = true; return s }
-	add("apps", "deployments", gen(WithStatus(Typed(tmpl.DefaultDeployment, tmpl.ValidateDeployment, tmpl.ValidateDeploymentUpdate), apps.ValidateDeploymentStatusUpdate)))
+	deploy := gen(WithStatus(Typed(tmpl.DefaultDeployment, tmpl.ValidateDeployment, tmpl.ValidateDeploymentUpdate), apps.ValidateDeploymentStatusUpdate))
+	deploy.StatusResets = MetaLabels
+	add("apps", "deployments", deploy)
 	add("apps", "replicasets", gen(WithStatus(Typed(tmpl.DefaultReplicaSet, tmpl.ValidateReplicaSet, tmpl.ValidateReplicaSetUpdate), apps.ValidateReplicaSetStatusUpdate)))
 	add("apps", "statefulsets", gen(WithStatus(Typed(tmpl.DefaultStatefulSet, tmpl.ValidateStatefulSet, tmpl.ValidateStatefulSetUpdate), apps.ValidateStatefulSetStatusUpdate)))
 	add("apps", "daemonsets", gen(WithStatus(Typed(tmpl.DefaultDaemonSet, tmpl.ValidateDaemonSet, tmpl.ValidateDaemonSetUpdate), apps.ValidateDaemonSetStatusUpdate)))

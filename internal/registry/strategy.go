@@ -35,12 +35,26 @@ type Strategy struct {
 	// besides metadata.finalizers still holds it (a namespace's
 	// spec.finalizers). Nil means nothing does.
 	Finalizing func(obj runtime.Object) bool
+	// StatusResets names the metadata a status write may not change
+	// (upstream: a Deployment keeps its labels, a pod its
+	// ownerReferences). Everything else in metadata passes through a
+	// status write, as upstream's built-in status strategies allow.
+	StatusResets MetaFields
 	// KeepStatusOnCreate keeps a status sent on create (nodes).
 	KeepStatusOnCreate bool
 	// TrackGeneration sets metadata.generation to 1 on create and bumps it
 	// whenever the spec changes.
 	TrackGeneration bool
 }
+
+// MetaFields is a set of metadata fields.
+type MetaFields uint8
+
+// The metadata fields a status write can be made to keep.
+const (
+	MetaLabels MetaFields = 1 << iota
+	MetaOwnerReferences
+)
 
 // Typed adapts typed functions to a Strategy. Any of them may be nil.
 func Typed[T runtime.Object](def func(T), validate func(T) field.ErrorList, validateUpdate func(obj, old T) field.ErrorList) Strategy {

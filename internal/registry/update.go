@@ -172,23 +172,19 @@ func (s *Store) prepareForUpdate(obj, old runtime.Object, m, oldMeta metav1.Obje
 		}
 	case SubStatus:
 		copyField(obj, old, "Spec")
-		keepMeta(m, oldMeta)
+		if r := s.res.Strategy.StatusResets; r&MetaLabels != 0 {
+			m.SetLabels(oldMeta.GetLabels())
+		}
+		if r := s.res.Strategy.StatusResets; r&MetaOwnerReferences != 0 {
+			m.SetOwnerReferences(oldMeta.GetOwnerReferences())
+		}
 	case SubFinalize:
 		copyField(obj, old, "Status")
-		keepMeta(m, oldMeta)
 	}
 	if s.res.Strategy.TrackGeneration && sub != SubBinding && fieldChanged(obj, old, "Spec") {
 		m.SetGeneration(oldMeta.GetGeneration() + 1)
 	}
 	return nil
-}
-
-// keepMeta restores the metadata a status write may not change.
-func keepMeta(m, old metav1.Object) {
-	m.SetLabels(old.GetLabels())
-	m.SetAnnotations(old.GetAnnotations())
-	m.SetOwnerReferences(old.GetOwnerReferences())
-	m.SetFinalizers(old.GetFinalizers())
 }
 
 func (s *Store) admitAndValidateUpdate(ctx context.Context, obj, old runtime.Object, m, oldMeta metav1.Object, o WriteOptions) error {

@@ -2,7 +2,6 @@ package deployment
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 
@@ -167,23 +166,9 @@ func (c *Controller) clientDeps(client kubernetes.Interface, rec record.EventRec
 			return client.AppsV1().ReplicaSets(ns).Delete(ctx, name, metav1.DeleteOptions{})
 		},
 		UpdateStatus: func(ctx context.Context, d *appsv1.Deployment) (*appsv1.Deployment, error) {
-			updated, err := client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
-			if err != nil {
-				return nil, err
-			}
-			// Upstream's status endpoint for Deployments takes annotation
-			// changes (the controller sets the revision that way); berth's
-			// keeps metadata, so the revision is written on its own.
-			rev := d.Annotations[RevisionAnnotation]
-			if rev == "" || updated.Annotations[RevisionAnnotation] == rev {
-				return updated, nil
-			}
-			patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
-				"annotations": map[string]string{RevisionAnnotation: rev}, "resourceVersion": updated.ResourceVersion}})
-			if err != nil {
-				return nil, err
-			}
-			return client.AppsV1().Deployments(d.Namespace).Patch(ctx, d.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+			// The status endpoint also takes annotation changes: the
+			// revision annotation is written this way, as upstream.
+			return client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
 		},
 		Event: func(d *appsv1.Deployment, eventType, reason, msg string) { rec.Event(d, eventType, reason, msg) },
 		Now:   clk.Now,
