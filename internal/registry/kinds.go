@@ -2,10 +2,13 @@ package registry
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -140,4 +143,26 @@ func prepareJob(obj runtime.Object) {
 	l[labelControllerUID], l[legacyLabelControllerUID] = uid, uid
 	l[labelJobName], l[legacyLabelJobName] = job.Name, job.Name
 	job.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{labelControllerUID: uid}}
+}
+
+// templateGenerationAnnotation counts a DaemonSet's template changes,
+// starting at 1 (upstream's spec.templateGeneration, kept in apps/v1 as
+// an annotation); the DaemonSet controller labels pods with it.
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation"
+
+func prepareDaemonSet(obj runtime.Object) {
+	ds := obj.(*appsv1.DaemonSet)
+	metav1.SetMetaDataAnnotation(&ds.ObjectMeta, templateGenerationAnnotation, "1")
+}
+
+func prepareDaemonSetUpdate(obj, old runtime.Object) {
+	ds, prev := obj.(*appsv1.DaemonSet), old.(*appsv1.DaemonSet)
+	gen, err := strconv.ParseInt(prev.Annotations[templateGenerationAnnotation], 10, 64)
+	if err != nil || gen < 1 {
+		gen = 1
+	}
+	if !apiequality.Semantic.DeepEqual(ds.Spec.Template, prev.Spec.Template) {
+		gen++
+	}
+	metav1.SetMetaDataAnnotation(&ds.ObjectMeta, templateGenerationAnnotation, strconv.FormatInt(gen, 10))
 }

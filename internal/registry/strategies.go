@@ -87,7 +87,9 @@ func workloadStrategies(add func(group, resource string, s Strategy)) {
 	add("apps", "deployments", deploy)
 	add("apps", "replicasets", gen(WithStatus(Typed(tmpl.DefaultReplicaSet, tmpl.ValidateReplicaSet, tmpl.ValidateReplicaSetUpdate), apps.ValidateReplicaSetStatusUpdate)))
 	add("apps", "statefulsets", gen(WithStatus(Typed(tmpl.DefaultStatefulSet, tmpl.ValidateStatefulSet, tmpl.ValidateStatefulSetUpdate), apps.ValidateStatefulSetStatusUpdate)))
-	add("apps", "daemonsets", gen(WithStatus(Typed(tmpl.DefaultDaemonSet, tmpl.ValidateDaemonSet, tmpl.ValidateDaemonSetUpdate), apps.ValidateDaemonSetStatusUpdate)))
+	ds := gen(WithStatus(Typed(tmpl.DefaultDaemonSet, tmpl.ValidateDaemonSet, tmpl.ValidateDaemonSetUpdate), apps.ValidateDaemonSetStatusUpdate))
+	ds.PrepareForCreate, ds.PrepareForUpdate = prepareDaemonSet, prepareDaemonSetUpdate
+	add("apps", "daemonsets", ds)
 	add("apps", "controllerrevisions", Typed(apps.DefaultControllerRevision, apps.ValidateControllerRevision, apps.ValidateControllerRevisionUpdate))
 
 	btmpl := batch.Rules{PodTemplate: batch.PodTemplateRules{Default: core.DefaultPodTemplateSpec, Validate: core.ValidatePodTemplateSpec}}

@@ -3,6 +3,8 @@ package integration
 import (
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -48,5 +50,41 @@ func TestStatusWritesKeepSpec(t *testing.T) {
 	}
 	if gotPod.Labels["tier"] != "web" || len(gotPod.OwnerReferences) != 0 {
 		t.Errorf("pod after status write: labels %v ownerReferences %v; want the label written, no ownerReferences", gotPod.Labels, gotPod.OwnerReferences)
+	}
+}
+
+// A DaemonSet's template generation annotation counts template changes
+// only, as upstream's spec.templateGeneration.
+func TestDaemonSetTemplateGeneration(t *testing.T) {
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{}})
+	c := srv.Client(t)
+	ctx := t.Context()
+	ns := newNamespace(t, c)
+	dsets := c.AppsV1().DaemonSets(ns)
+	lbl := map[string]string{"app": "agent"}
+	ds, err := dsets.Create(ctx, &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "agent"},
+		Spec: appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: lbl},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: lbl},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "img:1"}}}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "deprecated.daemonset.template.generation"
+	for _, step := range []struct {
+		change func(*appsv1.DaemonSet)
+		want   string
+	}{
+		{func(*appsv1.DaemonSet) {}, "1"},
+		{func(d *appsv1.DaemonSet) { d.Spec.Template.Spec.Containers[0].Image = "img:2" }, "2"},
+		{func(d *appsv1.DaemonSet) { d.Spec.MinReadySeconds = 5 }, "2"},
+		{func(d *appsv1.DaemonSet) { d.Spec.Template.Labels = map[string]string{"app": "agent", "v": "3"} }, "3"},
+	} {
+		step.change(ds)
+		if ds, err = dsets.Update(ctx, ds, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := ds.Annotations[key]; got != step.want {
+			t.Errorf("after update to generation %d: %s = %q, want %q", ds.Generation, key, got, step.want)
+		}
 	}
 }
