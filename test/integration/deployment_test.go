@@ -475,17 +475,18 @@ func TestDeploymentProgressDeadline(t *testing.T) {
 	if _, err := c.AppsV1().Deployments(ns).Create(ctx, in, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	d := deployWait(t, c, ns, "stuck", "created", func(d *appsv1.Deployment) bool {
-		p := deployCondition(d, appsv1.DeploymentProgressing)
-		return p != nil && p.Reason == "NewReplicaSetCreated"
-	})
-	start := time.Now()
-	d = deployWait(t, c, ns, "stuck", "timed out", func(d *appsv1.Deployment) bool {
+	d := deployWait(t, c, ns, "stuck", "timed out", func(d *appsv1.Deployment) bool {
 		p := deployCondition(d, appsv1.DeploymentProgressing)
 		return p != nil && p.Reason == "ProgressDeadlineExceeded"
 	})
-	if time.Since(start) < time.Second {
-		t.Errorf("timed out after %v, before the 2s deadline", time.Since(start))
+	// Not before the deadline: measured from the ReplicaSet's creation in
+	// the server's own (second-truncated) timestamps, not the test's clock.
+	rsets, err := c.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
+	if err != nil || len(rsets.Items) != 1 {
+		t.Fatalf("replica sets: %v, %d; want one", err, len(rsets.Items))
+	}
+	if p := deployCondition(d, appsv1.DeploymentProgressing); p.LastTransitionTime.Sub(rsets.Items[0].CreationTimestamp.Time) < time.Second {
+		t.Errorf("timed out at %v, ReplicaSet created at %v: before the 2s deadline", p.LastTransitionTime, rsets.Items[0].CreationTimestamp)
 	}
 	p := deployCondition(d, appsv1.DeploymentProgressing)
 	if p.Status != corev1.ConditionFalse || !strings.HasPrefix(p.Message, `ReplicaSet "stuck-`) || !strings.HasSuffix(p.Message, `" has timed out progressing.`) {
