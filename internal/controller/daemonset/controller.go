@@ -9,7 +9,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -231,6 +230,7 @@ func (c *Controller) Start(ctx context.Context) error {
 func clientDeps(cfg Config, sets appslisters.DaemonSetLister, pods corelisters.PodLister,
 	nodes corelisters.NodeLister, revs appslisters.ControllerRevisionLister) Deps {
 	client := cfg.Client
+	revOps := history.NewOps(client)
 	return Deps{
 		GetDaemonSet: func(ns, name string) (*appsv1.DaemonSet, error) { return sets.DaemonSets(ns).Get(name) },
 		FreshDaemonSet: func(ctx context.Context, ns, name string) (*appsv1.DaemonSet, error) {
@@ -251,28 +251,10 @@ func clientDeps(cfg Config, sets appslisters.DaemonSetLister, pods corelisters.P
 			_, err := client.CoreV1().Pods(ns).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 			return err
 		},
-		Revisions: history.Client{
-			Create: func(ctx context.Context, rev *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-				return client.AppsV1().ControllerRevisions(rev.Namespace).Create(ctx, rev, metav1.CreateOptions{})
-			},
-			Get: func(ctx context.Context, ns, name string) (*appsv1.ControllerRevision, error) {
-				return client.AppsV1().ControllerRevisions(ns).Get(ctx, name, metav1.GetOptions{})
-			},
-		},
-		UpdateRevision: func(ctx context.Context, rev *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-			return client.AppsV1().ControllerRevisions(rev.Namespace).Update(ctx, rev, metav1.UpdateOptions{})
-		},
-		DeleteRevision: func(ctx context.Context, rev *appsv1.ControllerRevision) error {
-			err := client.AppsV1().ControllerRevisions(rev.Namespace).Delete(ctx, rev.Name, metav1.DeleteOptions{})
-			if apierrors.IsNotFound(err) {
-				return nil
-			}
-			return err
-		},
-		PatchRevision: func(ctx context.Context, ns, name string, patch []byte) error {
-			_, err := client.AppsV1().ControllerRevisions(ns).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-			return err
-		},
+		Revisions:      revOps.Client,
+		UpdateRevision: revOps.Update,
+		DeleteRevision: revOps.Delete,
+		PatchRevision:  revOps.Patch,
 		UpdateStatus: func(ctx context.Context, ds *appsv1.DaemonSet) error {
 			_, err := client.AppsV1().DaemonSets(ds.Namespace).UpdateStatus(ctx, ds, metav1.UpdateOptions{})
 			return err
