@@ -25,6 +25,9 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/nodelifecycle"
+	"github.com/berth-dev/berth/internal/controller/podgc"
+	"github.com/berth-dev/berth/internal/controller/tainteviction"
 )
 
 // Runnable is a long-running part: Start returns when ctx is done.
@@ -55,13 +58,29 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return namespace.New(namespace.Config{Client: d.client, Metadata: d.metadata, Informer: d.informers,
 				Workers: d.workers(namespace.Name, 10), Logger: d.logger(namespace.Name), Clock: d.clock})
 		},
+		nodelifecycle.Name: func(d deps) (Runnable, error) {
+			return nodelifecycle.New(nodelifecycle.Config{Client: d.client, Informer: d.informers,
+				Recorder: d.recorder(nodelifecycle.Component), Workers: d.workers(nodelifecycle.Name, 8),
+				Logger: d.logger(nodelifecycle.Name), Clock: d.clock})
+		},
+		tainteviction.Name: func(d deps) (Runnable, error) {
+			return tainteviction.New(tainteviction.Config{Client: d.client, Informer: d.informers,
+				Recorder: d.recorder(tainteviction.Name), Workers: d.workers(tainteviction.Name, 8),
+				Logger: d.logger(tainteviction.Name), Clock: d.clock})
+		},
+		podgc.Name: func(d deps) (Runnable, error) {
+			return podgc.New(podgc.Config{Client: d.client, Informer: d.informers,
+				Logger: d.logger(podgc.Name), Clock: d.clock})
+		},
 	}
 }
 
 // aliases maps upstream kube-controller-manager's controller names to
 // berth's, so --controllers written for upstream works unchanged.
 var aliases = map[string]string{
-	"namespace-controller": namespace.Name,
+	"namespace-controller":             namespace.Name,
+	"node-lifecycle-controller":        nodelifecycle.Name,
+	"pod-garbage-collector-controller": podgc.Name,
 }
 
 // deps is what every controller constructor may use.
