@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -83,8 +82,6 @@ type Cluster struct {
 	log   *slog.Logger
 
 	registered chan struct{}
-	// renewMu serializes renewal passes with Resume's immediate renewal.
-	renewMu sync.Mutex
 }
 
 // New validates cfg, applies defaults and prepares the nodes; nothing
@@ -169,6 +166,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return fmt.Errorf("hollow: pod handler: %w", err)
 	}
 	if err := c.register(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while registering
+		}
 		return err
 	}
 	close(c.registered)
@@ -222,10 +222,10 @@ func (c *Cluster) Resume(ctx context.Context, name string) error {
 	return nil
 }
 
-// active returns the active nodes, sorted by name.
+// active returns the active nodes in index order.
 func (c *Cluster) active() []*node {
 	out := make([]*node, 0, len(c.nodes))
-	for _, name := range slices.Sorted(maps.Keys(c.nodes)) {
+	for _, name := range c.names {
 		if n := c.nodes[name]; n.active.Load() {
 			out = append(out, n)
 		}

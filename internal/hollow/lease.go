@@ -3,6 +3,7 @@ package hollow
 import (
 	"context"
 	"fmt"
+	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -13,27 +14,40 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// heartbeats renews every active node's Lease each LeaseInterval, and
-// posts the status of those whose last post is StatusInterval old, in one
-// batched pass per tick.
+// renewSlices is how many batches a lease interval is cut into: each tick
+// renews one slice of the nodes, so the API server sees a steady rate
+// rather than a burst per interval.
+const renewSlices = 10
+
+// heartbeats renews every active node's Lease once per LeaseInterval, a
+// slice of the nodes per tick, and posts the status of those whose last
+// post is StatusInterval old.
 func (c *Cluster) heartbeats(ctx context.Context) {
-	t := c.cfg.Clock.NewTicker(c.cfg.LeaseInterval)
+	slices := renewSlices
+	if c.cfg.LeaseInterval/time.Duration(slices) < 10*time.Millisecond {
+		slices = 1
+	}
+	t := c.cfg.Clock.NewTicker(c.cfg.LeaseInterval / time.Duration(slices))
 	defer t.Stop()
-	for {
+	for tick := 0; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C():
-			c.renewAll(ctx)
+			c.renewSlice(ctx, tick%slices, slices)
 		}
 	}
 }
 
-// renewAll is one heartbeat pass over the active nodes.
-func (c *Cluster) renewAll(ctx context.Context) {
-	c.renewMu.Lock()
-	defer c.renewMu.Unlock()
-	nodes := c.active()
+// renewSlice is one heartbeat pass over the active nodes whose index is
+// slice modulo slices.
+func (c *Cluster) renewSlice(ctx context.Context, slice, slices int) {
+	var nodes []*node
+	for _, n := range c.active() {
+		if n.index%slices == slice {
+			nodes = append(nodes, n)
+		}
+	}
 	workqueue.ParallelizeUntil(ctx, c.cfg.Parallelism, len(nodes), func(i int) {
 		n := nodes[i]
 		if err := c.renewLease(ctx, n); err != nil && ctx.Err() == nil {

@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"net/netip"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/berth-dev/berth/internal/hollow"
@@ -38,7 +41,7 @@ func hollowStart(t *testing.T, c kubernetes.Interface, cfg hollow.Config) *hollo
 	case <-h.Registered():
 	case err := <-done:
 		t.Fatalf("hollow cluster stopped before registering: %v", err)
-	case <-time.After(waitTimeout):
+	case <-time.After(waitTimeout + time.Duration(cfg.Count)*10*time.Millisecond):
 		t.Fatal("hollow nodes not registered in time")
 	}
 	return h
@@ -179,4 +182,30 @@ func hollowWaitRenewals(t *testing.T, c kubernetes.Interface, node string, n int
 		}
 		return seen >= n, nil
 	})
+}
+
+// TestHollowScale registers BERTH_HOLLOW_NODES nodes (skipped when unset)
+// and waits for a full round of lease renewals, logging how long each
+// took: a manual check that thousands of hollow nodes fit in one process.
+func TestHollowScale(t *testing.T) {
+	count, _ := strconv.Atoi(os.Getenv("BERTH_HOLLOW_NODES"))
+	if count <= 0 {
+		t.Skip("set BERTH_HOLLOW_NODES to run")
+	}
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{}})
+	c := srv.ProtobufClient(t)
+	start := time.Now()
+	h := hollowStart(t, c, hollow.Config{Count: count, LeaseInterval: 10 * time.Second, Parallelism: 32})
+	t.Logf("registered %d nodes in %v", count, time.Since(start))
+	start = time.Now()
+	last := h.Names()[count-1]
+	before := hollowLease(t, t.Context(), c, last).Spec.RenewTime
+	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		l, err := c.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, last, metav1.GetOptions{})
+		return err == nil && !l.Spec.RenewTime.Equal(before), nil
+	})
+	if err != nil {
+		t.Fatalf("last node's lease not renewed: %v", err)
+	}
+	t.Logf("a renewal pass reached the last node %v after registration", time.Since(start))
 }
