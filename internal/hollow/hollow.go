@@ -78,8 +78,10 @@ type Cluster struct {
 	nodes map[string]*node
 	names []string
 	queue workqueue.TypedRateLimitingInterface[string]
-	pods  corelisters.PodLister
-	log   *slog.Logger
+	// statusQueue holds nodes whose posted status was overwritten.
+	statusQueue workqueue.TypedRateLimitingInterface[string]
+	pods        corelisters.PodLister
+	log         *slog.Logger
 
 	registered chan struct{}
 }
@@ -135,11 +137,12 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("hollow: Count %d is above the %d nodes the address plan holds", cfg.Count, maxNodes)
 	}
 	c := &Cluster{
-		cfg:        cfg,
-		nodes:      make(map[string]*node, cfg.Count),
-		queue:      worker.NewQueue[string]("hollow_pods"),
-		log:        cfg.Logger.With("component", "hollow"),
-		registered: make(chan struct{}),
+		cfg:         cfg,
+		nodes:       make(map[string]*node, cfg.Count),
+		queue:       worker.NewQueue[string]("hollow_pods"),
+		statusQueue: worker.NewQueue[string]("hollow_node_status"),
+		log:         cfg.Logger.With("component", "hollow"),
+		registered:  make(chan struct{}),
 	}
 	for i := range cfg.Count {
 		n := newNode(i, cfg)
@@ -173,11 +176,23 @@ func (c *Cluster) Start(ctx context.Context) error {
 	}
 	close(c.registered)
 	c.log.Info("hollow nodes registered", "count", len(c.nodes))
+	// Nodes are watched so that a kubelet corrects at once what others
+	// wrote over its conditions (e.g. Unknown while it was stopped).
+	nodeFactory := informers.NewSharedInformerFactory(c.cfg.Client, 0)
+	nodeInf := nodeFactory.Core().V1().Nodes().Informer()
+	if _, err := nodeInf.AddEventHandler(c.nodeHandler()); err != nil {
+		return fmt.Errorf("hollow: node handler: %w", err)
+	}
 	factory.Start(ctx.Done())
+	nodeFactory.Start(ctx.Done())
 	defer factory.Shutdown()
+	defer nodeFactory.Shutdown()
 
 	var wg sync.WaitGroup
 	wg.Go(func() { c.heartbeats(ctx) })
+	wg.Go(func() {
+		_ = worker.Run(ctx, c.statusQueue, 2, c.log, c.syncNodeStatus, nodeInf.HasSynced)
+	})
 	err := worker.Run(ctx, c.queue, c.cfg.Workers, c.log, c.syncPod, podInf.Informer().HasSynced)
 	wg.Wait()
 	return err

@@ -14,8 +14,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/berth-dev/berth/internal/controller/worker"
 )
 
 // Address plan: node i has InternalIP 10.0.0.0/10 + i + 1 and pod CIDR
@@ -253,4 +256,49 @@ func (c *Cluster) postStatus(ctx context.Context, n *node) error {
 		return fmt.Errorf("hollow: post status of node %q: %w", n.name, err)
 	}
 	return nil
+}
+
+// nodeHandler queues active nodes whose kubelet conditions are not what
+// their kubelet reports.
+func (c *Cluster) nodeHandler() cache.ResourceEventHandler {
+	consider := func(obj any) {
+		nd, ok := obj.(*corev1.Node)
+		if !ok {
+			return
+		}
+		if n := c.nodes[nd.Name]; n != nil && n.active.Load() && !kubeletConditionsHealthy(nd) {
+			c.statusQueue.Add(nd.Name)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{AddFunc: consider, UpdateFunc: func(_, obj any) { consider(obj) }}
+}
+
+// kubeletConditionsHealthy reports whether node's kubelet conditions are
+// all as a hollow kubelet posts them.
+func kubeletConditionsHealthy(node *corev1.Node) bool {
+	for _, c := range node.Status.Conditions {
+		if !isKubeletCondition(c.Type) {
+			continue
+		}
+		want := corev1.ConditionFalse
+		if c.Type == corev1.NodeReady {
+			want = corev1.ConditionTrue
+		}
+		if c.Status != want {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Cluster) syncNodeStatus(ctx context.Context, name string) (worker.Result, error) {
+	n := c.nodes[name]
+	if n == nil || !n.active.Load() {
+		return worker.Result{}, nil
+	}
+	err := c.postStatus(ctx, n)
+	if apierrors.IsNotFound(err) {
+		return worker.Result{}, nil // deleted: a kubelet does not re-register
+	}
+	return worker.Result{}, err
 }

@@ -164,6 +164,24 @@ func TestHollowNodesRegisterRenewAndRunPods(t *testing.T) {
 	if got := hollowLease(t, ctx, c, "hollow-2").Spec.RenewTime; !stopped.Before(got) {
 		t.Errorf("resumed node's lease not renewed: %v → %v", stopped, got)
 	}
+
+	// A running kubelet puts back conditions others overwrote.
+	n, err := c.CoreV1().Nodes().Get(ctx, "hollow-2", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n.Status.Conditions {
+		if n.Status.Conditions[i].Type == corev1.NodeReady {
+			n.Status.Conditions[i].Status = corev1.ConditionUnknown
+		}
+	}
+	if _, err := c.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "hollow-2 Ready again", func(ctx context.Context) (bool, error) {
+		n, err := c.CoreV1().Nodes().Get(ctx, "hollow-2", metav1.GetOptions{})
+		return err == nil && hollowNodeReady(n) == corev1.ConditionTrue, err
+	})
 }
 
 // hollowWaitRenewals waits until node's lease has been renewed n times.

@@ -227,8 +227,13 @@ func TestNodeLifecycleConditionTaints(t *testing.T) {
 	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{}})
 	c := srv.Client(t)
 	ctx := t.Context()
-	hollowStart(t, c, hollow.Config{Count: 1, LeaseInterval: 100 * time.Millisecond})
+	h := hollowStart(t, c, hollow.Config{Count: 1, LeaseInterval: 100 * time.Millisecond})
 	nodelifecycleRun(t, c, nodelifecycleControllers{lifecycle: &nodelifecycle.Config{MonitorPeriod: 100 * time.Millisecond}})
+	// The test plays the kubelet reporting disk pressure (well within the
+	// default 40s grace period).
+	if err := h.Stop("hollow-0"); err != nil {
+		t.Fatal(err)
+	}
 
 	n, err := c.CoreV1().Nodes().Get(ctx, "hollow-0", metav1.GetOptions{})
 	if err != nil {
