@@ -5,6 +5,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/berth-dev/berth/internal/controller/nodelifecycle"
+	"github.com/berth-dev/berth/internal/controller/podgc"
+	"github.com/berth-dev/berth/internal/controller/tainteviction"
 )
 
 // registry holds the controller manager's series. The workqueue metrics
@@ -40,6 +44,9 @@ func registerProvider() {
 				Help: "Total number of retries handled by workqueue"}, []string{"name"}),
 		}
 		registry.MustRegister(p.depth, p.adds, p.latency, p.work, p.unfinished, p.longest, p.retries)
+		registry.MustRegister(nodelifecycle.Collectors()...)
+		registry.MustRegister(tainteviction.Collectors()...)
+		registry.MustRegister(podgc.Collectors()...)
 		workqueue.SetProvider(p)
 	})
 }

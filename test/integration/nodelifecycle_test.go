@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,6 +209,16 @@ func TestNodeLifecycleUnreachableNodeEvictsPods(t *testing.T) {
 		}
 		return hollowNodeReady(n) == corev1.ConditionTrue && len(n.Spec.Taints) == 0, nil
 	})
+	// The controllers' series are served with the server's metrics.
+	raw, err := c.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, series := range []string{"node_collector_evictions_total{zone=", "node_collector_zone_health{zone=", "taint_eviction_controller_pod_deletions_total "} {
+		if !strings.Contains(string(raw), series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+	}
 	poll(t, "short gone, long ready", func(ctx context.Context) (bool, error) {
 		if _, err := c.CoreV1().Pods(ns).Get(ctx, "short", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			return false, nil

@@ -14,6 +14,8 @@ import (
 
 // monitor is one health pass over all nodes.
 func (c *Controller) monitor(ctx context.Context) {
+	start := c.clock.Now()
+	defer func() { updateAllNodesHealthDuration.Observe(c.clock.Since(start).Seconds()) }()
 	nodes, err := c.nodes.List(labels.Everything())
 	if err != nil {
 		c.log.Error("list nodes", "err", err)
@@ -66,6 +68,8 @@ func hasLabel(n *corev1.Node, key string) bool {
 // pods not ready when it stops being ready. It returns the node's current
 // Ready condition, and false if the node could not be handled this pass.
 func (c *Controller) updateNode(ctx context.Context, node *corev1.Node) (*corev1.NodeCondition, bool) {
+	start := c.clock.Now()
+	defer func() { updateNodeHealthDuration.Observe(c.clock.Since(start).Seconds()) }()
 	node = node.DeepCopy()
 	var observed corev1.NodeCondition
 	var current *corev1.NodeCondition

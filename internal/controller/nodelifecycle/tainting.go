@@ -61,6 +61,7 @@ func (c *Controller) ensureZone(zone string) *timedQueue {
 	if !ok {
 		q = newTimedQueue(c.cfg.EvictionQPS, c.clock.Now())
 		c.tainters[zone] = q
+		evictionsTotal.WithLabelValues(zone).Add(0)
 	}
 	return q
 }
@@ -105,6 +106,7 @@ func (c *Controller) taintingPass(ctx context.Context) {
 				c.log.Warn("add NoExecute taint; will retry", "node", v.name, "err", err)
 				return false, 0
 			}
+			evictionsTotal.WithLabelValues(zoneKey(node)).Inc()
 			return true, 0
 		})
 	}
@@ -113,6 +115,19 @@ func (c *Controller) taintingPass(ctx context.Context) {
 // handleDisruption moves zones between states and sets their tainting
 // rates accordingly.
 func (c *Controller) handleDisruption(ctx context.Context, zoneReady map[string][]*corev1.NodeCondition, nodes []*corev1.Node) {
+	for zone := range c.zoneStates {
+		if _, ok := zoneReady[zone]; !ok {
+			zoneSize.WithLabelValues(zone).Set(0)
+			zoneHealth.WithLabelValues(zone).Set(100)
+			unhealthyNodes.WithLabelValues(zone).Set(0)
+		}
+	}
+	for zone, conds := range zoneReady {
+		unhealthy, _ := computeZoneState(conds, c.cfg.UnhealthyZoneThreshold)
+		zoneSize.WithLabelValues(zone).Set(float64(len(conds)))
+		zoneHealth.WithLabelValues(zone).Set(float64(100*(len(conds)-unhealthy)) / float64(len(conds)))
+		unhealthyNodes.WithLabelValues(zone).Set(float64(unhealthy))
+	}
 	next, what := nextZoneStates(c.zoneStates, zoneReady, c.cfg.UnhealthyZoneThreshold)
 	now := c.clock.Now()
 	switch what {

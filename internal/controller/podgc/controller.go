@@ -147,7 +147,9 @@ func (c *Controller) gc(ctx context.Context) {
 	})
 	deleted := 0
 	for i, err := range errs {
+		deletingPodsTotal.WithLabelValues(victims[i].pod.Namespace, victims[i].reason.label()).Inc()
 		if err != nil {
+			deletingPodsErrorTotal.WithLabelValues(victims[i].pod.Namespace, victims[i].reason.label()).Inc()
 			c.log.Warn("force delete pod", "pod", victims[i].pod.Namespace+"/"+victims[i].pod.Name, "err", err)
 			continue
 		}

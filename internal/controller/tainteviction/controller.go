@@ -272,6 +272,8 @@ func (c *Controller) evict(ctx context.Context, key string) (worker.Result, erro
 	if err := c.deletePod(ctx, ns, name, ev.uid); err != nil {
 		return worker.Result{}, err
 	}
+	podDeletionsTotal.Inc()
+	podDeletionLatency.Observe(c.clock.Since(ev.fireAt).Seconds())
 	c.cancel(key, ev, false)
 	return worker.Result{}, nil
 }
