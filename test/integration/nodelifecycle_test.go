@@ -282,3 +282,15 @@ func TestNodeLifecycleConditionTaints(t *testing.T) {
 			nodelifecycleHasTaint(n, corev1.TaintNodeDiskPressure, corev1.TaintEffectNoSchedule), nil
 	})
 }
+
+// The controller manager runs the three controllers by their names.
+func TestNodeLifecycleRunByManager(t *testing.T) {
+	srv := testutil.StartServerWith(t, testutil.Options{Controllers: []string{"node-lifecycle-controller", "taint-eviction-controller", "podgc"}})
+	c := srv.Client(t)
+	hollowStart(t, c, hollow.Config{Count: 1, LeaseInterval: 100 * time.Millisecond})
+	poll(t, "beta labels", func(ctx context.Context) (bool, error) {
+		n, err := c.CoreV1().Nodes().Get(ctx, "hollow-0", metav1.GetOptions{})
+		return err == nil && n.Labels["beta.kubernetes.io/arch"] != "" && n.Labels["beta.kubernetes.io/os"] == "linux", err
+	})
+	nodelifecycleEvent(t, c, "", "hollow-0", "RegisteredNode", nodelifecycle.Component)
+}
