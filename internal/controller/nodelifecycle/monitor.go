@@ -83,10 +83,12 @@ func (c *Controller) updateNode(ctx context.Context, node *corev1.Node) (*corev1
 			c.log.Warn("update node health; no pods will be evicted this pass", "node", node.Name, "err", err)
 			return nil, false
 		}
-		if node, err = c.client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{}); err != nil {
+		fresh, err := c.client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
+		if err != nil {
 			c.log.Warn("get node to retry its health update", "node", node.Name, "err", err)
 			return nil, false
 		}
+		node = fresh
 	}
 	if current == nil {
 		return nil, true
@@ -103,16 +105,18 @@ func (c *Controller) updateNode(ctx context.Context, node *corev1.Node) (*corev1
 	case retry && observed.Status != corev1.ConditionTrue:
 		mark = true
 	}
-	c.retryMu.Lock()
-	defer c.retryMu.Unlock()
 	if mark {
 		if err := c.markPodsNotReady(ctx, c.podsOnNode(node.Name), node.Name); err != nil {
 			c.log.Warn("mark pods not ready; will retry", "node", node.Name, "err", err)
+			c.retryMu.Lock()
 			c.retry[node.Name] = true
+			c.retryMu.Unlock()
 			return current, true
 		}
 	}
+	c.retryMu.Lock()
 	delete(c.retry, node.Name)
+	c.retryMu.Unlock()
 	return current, true
 }
 
