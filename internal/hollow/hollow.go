@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
@@ -80,6 +81,9 @@ type Cluster struct {
 	queue workqueue.TypedRateLimitingInterface[string]
 	// statusQueue holds nodes whose posted status was overwritten.
 	statusQueue workqueue.TypedRateLimitingInterface[string]
+	// One pod informer for all nodes: pods bound to any node.
+	podFactory  informers.SharedInformerFactory
+	podInformer cache.SharedIndexInformer
 	pods        corelisters.PodLister
 	log         *slog.Logger
 
@@ -144,6 +148,10 @@ func New(cfg Config) (*Cluster, error) {
 		log:         cfg.Logger.With("component", "hollow"),
 		registered:  make(chan struct{}),
 	}
+	c.podFactory = informers.NewSharedInformerFactoryWithOptions(cfg.Client, 0,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" }))
+	c.podInformer = c.podFactory.Core().V1().Pods().Informer()
+	c.pods = c.podFactory.Core().V1().Pods().Lister()
 	for i := range cfg.Count {
 		n := newNode(i, cfg)
 		c.nodes[n.name] = n
@@ -161,11 +169,8 @@ func (c *Cluster) Registered() <-chan struct{} { return c.registered }
 // Start registers the nodes, then keeps them alive and runs their pods
 // until ctx is done. It returns an error when registration fails.
 func (c *Cluster) Start(ctx context.Context) error {
-	factory := informers.NewSharedInformerFactoryWithOptions(c.cfg.Client, 0,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" }))
-	podInf := factory.Core().V1().Pods()
-	c.pods = podInf.Lister()
-	if _, err := podInf.Informer().AddEventHandler(c.podHandler()); err != nil {
+	factory, podInf := c.podFactory, c.podInformer
+	if _, err := podInf.AddEventHandler(c.podHandler()); err != nil {
 		return fmt.Errorf("hollow: pod handler: %w", err)
 	}
 	if err := c.register(ctx); err != nil {
@@ -193,7 +198,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 	wg.Go(func() {
 		_ = worker.Run(ctx, c.statusQueue, 2, c.log, c.syncNodeStatus, nodeInf.HasSynced)
 	})
-	err := worker.Run(ctx, c.queue, c.cfg.Workers, c.log, c.syncPod, podInf.Informer().HasSynced)
+	err := worker.Run(ctx, c.queue, c.cfg.Workers, c.log, c.syncPod, podInf.HasSynced)
 	wg.Wait()
 	return err
 }
@@ -223,15 +228,13 @@ func (c *Cluster) Resume(ctx context.Context, name string) error {
 	if err := c.renewLease(ctx, n); err != nil {
 		return err
 	}
-	if c.pods != nil {
-		pods, err := c.pods.List(labels.Everything())
-		if err != nil {
-			return err
-		}
-		for _, p := range pods {
-			if p.Spec.NodeName == name {
-				c.queue.Add(p.Namespace + "/" + p.Name)
-			}
+	pods, err := c.pods.List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	for _, p := range pods {
+		if p.Spec.NodeName == name {
+			c.queue.Add(p.Namespace + "/" + p.Name)
 		}
 	}
 	return nil
