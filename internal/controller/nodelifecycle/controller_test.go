@@ -127,3 +127,41 @@ func TestMonitorSilentNode(t *testing.T) {
 		}
 	}
 }
+
+// When every node is down the controller assumes it is cut off itself:
+// conditions turn Unknown but no node is tainted, and tainting stops.
+func TestMonitorAllNodesDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	clk := clocktesting.NewFakeClock(t0)
+	client := fake.NewClientset(nodeWith(corev1.ConditionTrue, 0, 0))
+	factory := informers.NewSharedInformerFactory(client, 0)
+	c, err := New(Config{Client: client, Informer: factory, Recorder: record.NewFakeRecorder(100), Clock: clk,
+		GracePeriod: 40 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	defer cancel()
+	factory.WaitForCacheSync(ctx.Done())
+
+	c.monitor(ctx)
+	clk.Step(41 * time.Second)
+	c.monitor(ctx)
+	if err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		n, err := c.nodes.Get("n")
+		return err == nil && condition(&n.Status, corev1.NodeReady).Status == corev1.ConditionUnknown, nil
+	}); err != nil {
+		t.Fatal("node never turned Unknown")
+	}
+	c.monitor(ctx)
+	c.taintingPass(ctx)
+	n, err := client.CoreV1().Nodes().Get(ctx, "n", metav1.GetOptions{})
+	if err != nil || len(n.Spec.Taints) != 0 {
+		t.Fatalf("taints = %+v (%v), want none in full disruption", n.Spec.Taints, err)
+	}
+	if q := c.zoneQueues()[""]; q == nil || q.qps() != 0 || c.zoneStates[""] != stateFullDisruption {
+		t.Errorf("zone state %s, want full disruption with tainting stopped", c.zoneStates[""])
+	}
+}
