@@ -7,6 +7,9 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/berth-dev/berth/internal/controller/garbagecollector"
+	"github.com/berth-dev/berth/internal/controller/nodelifecycle"
+	"github.com/berth-dev/berth/internal/controller/podgc"
+	"github.com/berth-dev/berth/internal/controller/tainteviction"
 )
 
 // registry holds the controller manager's series. The workqueue metrics
@@ -43,6 +46,9 @@ func registerProvider() {
 		}
 		registry.MustRegister(p.depth, p.adds, p.latency, p.work, p.unfinished, p.longest, p.retries)
 		registry.MustRegister(garbagecollector.Collectors()...)
+		registry.MustRegister(nodelifecycle.Collectors()...)
+		registry.MustRegister(tainteviction.Collectors()...)
+		registry.MustRegister(podgc.Collectors()...)
 		workqueue.SetProvider(p)
 	})
 }

@@ -34,10 +34,13 @@ import (
 	"github.com/berth-dev/berth/internal/controller/garbagecollector"
 	"github.com/berth-dev/berth/internal/controller/job"
 	"github.com/berth-dev/berth/internal/controller/namespace"
+	"github.com/berth-dev/berth/internal/controller/nodelifecycle"
+	"github.com/berth-dev/berth/internal/controller/podgc"
 	"github.com/berth-dev/berth/internal/controller/replicaset"
 	"github.com/berth-dev/berth/internal/controller/resourcequota"
 	"github.com/berth-dev/berth/internal/controller/serviceaccount"
 	"github.com/berth-dev/berth/internal/controller/statefulset"
+	"github.com/berth-dev/berth/internal/controller/tainteviction"
 	"github.com/berth-dev/berth/internal/controller/ttlafterfinished"
 )
 
@@ -132,6 +135,20 @@ func builders() map[string]func(deps) (Runnable, error) {
 			return job.New(job.Config{Client: d.client, Informer: d.informers, Recorder: d.recorder("job-controller"),
 				Workers: d.workers(job.Name, 5), Logger: d.logger(job.Name), Clock: d.clock})
 		},
+		nodelifecycle.Name: func(d deps) (Runnable, error) {
+			return nodelifecycle.New(nodelifecycle.Config{Client: d.client, Informer: d.informers,
+				Recorder: d.recorder(nodelifecycle.Component), Workers: d.workers(nodelifecycle.Name, 8),
+				Logger: d.logger(nodelifecycle.Name), Clock: d.clock})
+		},
+		tainteviction.Name: func(d deps) (Runnable, error) {
+			return tainteviction.New(tainteviction.Config{Client: d.client, Informer: d.informers,
+				Recorder: d.recorder(tainteviction.Name), Workers: d.workers(tainteviction.Name, 8),
+				Logger: d.logger(tainteviction.Name), Clock: d.clock})
+		},
+		podgc.Name: func(d deps) (Runnable, error) {
+			return podgc.New(podgc.Config{Client: d.client, Informer: d.informers,
+				Logger: d.logger(podgc.Name), Clock: d.clock})
+		},
 	}
 }
 
@@ -154,6 +171,8 @@ var aliases = map[string]string{
 	"replicaset-controller":              replicaset.Name,
 	"replicationcontroller-controller":   replicaset.RCName,
 	"deployment-controller":              deployment.Name,
+	"node-lifecycle-controller":          nodelifecycle.Name,
+	"pod-garbage-collector-controller":   podgc.Name,
 }
 
 // deps is what every controller constructor may use.

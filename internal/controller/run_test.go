@@ -18,6 +18,8 @@ func TestEnabled(t *testing.T) {
 		{spec: []string{"*", "-namespace-controller"}, want: without(Names(), "namespace")},
 		{spec: []string{"endpoints-controller", "endpointslice-controller"}, want: []string{"endpoint", "endpointslice"}},
 		{spec: []string{"*", "-garbage-collector-controller"}, want: without(Names(), "garbagecollector")},
+		{spec: []string{"node-lifecycle-controller", "pod-garbage-collector-controller"}, want: []string{"nodelifecycle", "podgc"}},
+		{spec: []string{"*", "-taint-eviction-controller"}, want: without(Names(), "taint-eviction-controller")},
 		{spec: nil, want: nil},
 		{spec: []string{"nope"}, wantErr: true},
 		{spec: []string{"*", "-nope"}, wantErr: true},
