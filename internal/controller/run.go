@@ -289,7 +289,10 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	rc := rest.CopyConfig(cfg.RESTConfig)
 	rc.UserAgent = "berth-controller-manager"
-	rc.QPS, rc.Burst = 200, 400
+	// Upstream's manager defaults to 20 QPS; berth's API server takes
+	// thousands of writes a second, and 1,000 lets a 10,000-replica
+	// ReplicaSet fill in seconds while still bounding a runaway loop.
+	rc.QPS, rc.Burst = 1000, 2000
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("controller manager: %w", err)
