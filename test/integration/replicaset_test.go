@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +168,22 @@ func TestReplicaSetCreatesAdoptsReleasesScales(t *testing.T) {
 		}
 		return created && deleted, nil
 	})
+
+	// The work went through the "replicaset" queue, whose series the
+	// server's /metrics carries under upstream's names.
+	raw, err := c.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adds := -1.0
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, `workqueue_adds_total{name="replicaset"} `); ok {
+			adds, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if adds <= 0 {
+		t.Errorf(`workqueue_adds_total{name="replicaset"} = %v, want > 0`, adds)
+	}
 }
 
 // However fast pods are deleted and however many syncs run, a ReplicaSet
