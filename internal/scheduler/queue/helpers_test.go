@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -109,3 +110,5 @@ func hintReturning(h QueueingHint, err error) QueueingHintFunc {
 }
 
 func clockAt() *testingclock.FakeClock { return testingclock.NewFakeClock(t0) }
+
+func mustQ(s string) resource.Quantity { return resource.MustParse(s) }
