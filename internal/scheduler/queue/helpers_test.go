@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func (b *podBuilder) obj() *corev1.Pod { return b.p }
 func newTestQueue(t *testing.T, hints Hints) (*PriorityQueue, *testingclock.FakeClock) {
 	t.Helper()
 	clk := testingclock.NewFakeClock(t0)
-	q, err := New(Config{Clock: clk, Hints: hints})
+	q, err := New(Config{Clock: clk, Hints: hints, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
