@@ -9,9 +9,10 @@ import (
 )
 
 // isPodUpdated reports whether newPod differs from oldPod in anything that a
-// scheduling decision could depend on: changes only to status and to
-// bookkeeping metadata (resourceVersion, generation, managedFields,
-// finalizers) never make a pod schedulable.
+// scheduling decision could depend on: changes only to status (apart from
+// the resource claims allocated to it) and to bookkeeping metadata
+// (resourceVersion, generation, managedFields, finalizers) never make a pod
+// schedulable.
 func isPodUpdated(oldPod, newPod *corev1.Pod) bool {
 	strip := func(p *corev1.Pod) *corev1.Pod {
 		c := p.DeepCopy()
@@ -19,7 +20,7 @@ func isPodUpdated(oldPod, newPod *corev1.Pod) bool {
 		c.Generation = 0
 		c.ManagedFields = nil
 		c.Finalizers = nil
-		c.Status = corev1.PodStatus{}
+		c.Status = corev1.PodStatus{ResourceClaimStatuses: p.Status.ResourceClaimStatuses}
 		return c
 	}
 	return !equality.Semantic.DeepEqual(strip(oldPod), strip(newPod))

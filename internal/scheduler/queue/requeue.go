@@ -90,21 +90,9 @@ func (q *PriorityQueue) hintLocked(p *QueuedPodInfo, ev ClusterEvent, oldObj, ne
 		return queueAfterBackoff
 	}
 	result := queueSkip
-	for plugin := range p.rejectors() {
-		for _, reg := range q.hints[plugin] {
-			if !reg.Event.Match(ev) {
-				continue
-			}
-			hint := Queue
-			if reg.HintFunc != nil {
-				h, err := reg.HintFunc(p.Pod, oldObj, newObj)
-				if err != nil {
-					q.log.Error("queueing hint failed, requeueing pod", "plugin", plugin, "pod", klogRef(p.Pod), "event", ev.String(), "err", err)
-					h = Queue
-				}
-				hint = h
-			}
-			if hint != Queue {
+	for _, plugins := range []sets.Set[string]{p.PendingPlugins, p.UnschedulablePlugins} {
+		for plugin := range plugins {
+			if !q.pluginSaysQueueLocked(plugin, p.Pod, ev, oldObj, newObj) {
 				continue
 			}
 			if p.PendingPlugins.Has(plugin) {
@@ -114,6 +102,29 @@ func (q *PriorityQueue) hintLocked(p *QueuedPodInfo, ev ClusterEvent, oldObj, ne
 		}
 	}
 	return result
+}
+
+// pluginSaysQueueLocked reports whether plugin registered for ev and its
+// hint (or any hint of it, if it registered several matching events) says
+// Queue.
+func (q *PriorityQueue) pluginSaysQueueLocked(plugin string, pod *corev1.Pod, ev ClusterEvent, oldObj, newObj any) bool {
+	for _, reg := range q.hints[plugin] {
+		if !reg.Event.Match(ev) {
+			continue
+		}
+		if reg.HintFunc == nil {
+			return true
+		}
+		h, err := reg.HintFunc(pod, oldObj, newObj)
+		if err != nil {
+			q.log.Error("queueing hint failed, requeueing pod", "plugin", plugin, "pod", klogRef(pod), "event", ev.String(), "err", err)
+			return true
+		}
+		if h == Queue {
+			return true
+		}
+	}
+	return false
 }
 
 // interestingLocked reports whether any plugin registered for ev.

@@ -50,10 +50,6 @@ func (p *QueuedPodInfo) DeepCopy() *QueuedPodInfo {
 	return &c
 }
 
-func (p *QueuedPodInfo) rejectors() sets.Set[string] {
-	return p.UnschedulablePlugins.Union(p.PendingPlugins)
-}
-
 // LessFunc orders the activeQ: it reports whether a is popped before b. It is
 // the queue-sort plugin's Less.
 type LessFunc func(a, b *QueuedPodInfo) bool
