@@ -113,8 +113,7 @@ func TestRunFlushes(t *testing.T) {
 	q.Done(p.Pod.UID)
 
 	ctx := t.Context()
-	done := make(chan struct{})
-	go func() { q.Run(ctx); close(done) }()
+	go q.Run(ctx)
 	waitFor(t, clk.HasWaiters)
 
 	got := make(chan *QueuedPodInfo, 1)
