@@ -33,6 +33,10 @@ var rules = []rule{
 		"the registry is below the HTTP layer"},
 	{"internal/controller", []string{"internal/apiserver", "internal/registry", "internal/storage", "internal/admission", "internal/app"},
 		"controllers reach the API only through client-go"},
+	{"internal/scheduler", []string{"internal/apiserver", "internal/registry", "internal/storage", "internal/admission", "internal/app", "internal/controller"},
+		"the scheduler reaches the API only through client-go"},
+	{"internal/hollow", []string{"internal/apiserver", "internal/registry", "internal/storage", "internal/admission", "internal/app"},
+		"hollow nodes are API clients like kubelets"},
 	{"internal/apiserver", []string{"internal/app"},
 		"only internal/app wires components together"},
 }
