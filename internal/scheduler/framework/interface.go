@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -24,7 +25,7 @@ type Plugin interface {
 // PreFilterResult narrows the nodes the Filter plugins are run on.
 type PreFilterResult struct {
 	// NodeNames are the only nodes that may fit; nil means all nodes.
-	NodeNames map[string]struct{}
+	NodeNames sets.Set[string]
 }
 
 // AllNodes reports whether r does not narrow the nodes.
@@ -43,13 +44,7 @@ func (r *PreFilterResult) Merge(o *PreFilterResult) *PreFilterResult {
 	if o.AllNodes() {
 		return r
 	}
-	out := map[string]struct{}{}
-	for n := range r.NodeNames {
-		if _, ok := o.NodeNames[n]; ok {
-			out[n] = struct{}{}
-		}
-	}
-	return &PreFilterResult{NodeNames: out}
+	return &PreFilterResult{NodeNames: r.NodeNames.Intersection(o.NodeNames)}
 }
 
 // PreFilterPlugin runs once per scheduling cycle before any Filter. It
