@@ -3,6 +3,8 @@ package noderesources
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -123,7 +125,8 @@ func (f *Fit) insufficient(req *framework.Resource, ni *framework.NodeInfo) []st
 			reasons = append(reasons, "Insufficient "+string(name))
 		}
 	}
-	for name, want := range req.ScalarResources {
+	for _, name := range slices.Sorted(maps.Keys(req.ScalarResources)) {
+		want := req.ScalarResources[name]
 		if want == 0 || f.isIgnored(name) {
 			continue
 		}
