@@ -297,9 +297,13 @@ func TestReserveUnreservePermitBind(t *testing.T) {
 func TestNewValidates(t *testing.T) {
 	filterOnly := &struct{ framework.Plugin }{}
 	r := framework.Registry{
-		"F": func(context.Context, any, framework.Handle) (framework.Plugin, error) { return &fakePlugin{name: "F"}, nil },
+		"F": func(context.Context, any, framework.Handle) (framework.Plugin, error) {
+			return &fakePlugin{name: "F"}, nil
+		},
 		"P": func(context.Context, any, framework.Handle) (framework.Plugin, error) { return filterOnly, nil },
-		"E": func(context.Context, any, framework.Handle) (framework.Plugin, error) { return nil, errors.New("bad args") },
+		"E": func(context.Context, any, framework.Handle) (framework.Plugin, error) {
+			return nil, errors.New("bad args")
+		},
 	}
 	tests := []struct {
 		name string
