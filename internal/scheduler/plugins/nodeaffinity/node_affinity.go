@@ -122,11 +122,9 @@ func (*NodeAffinity) Filter(_ context.Context, state *framework.CycleState, pod 
 			required = s.required
 		}
 	}
-	match, err := required.Match(node)
-	if err != nil {
-		return framework.AsStatus(fmt.Errorf("matching node affinity: %w", err))
-	}
-	if !match {
+	// An invalid term matches nothing; the API server rejects such pods,
+	// so this only guards old objects.
+	if match, _ := required.Match(node); !match {
 		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonPod)
 	}
 	return nil
@@ -186,9 +184,8 @@ func (*NodeAffinity) EventsToRegister(context.Context) ([]framework.ClusterEvent
 			if !ok {
 				return framework.Queue, fmt.Errorf("unexpected object %T", newObj)
 			}
-			match, err := nodeaffinity.GetRequiredNodeAffinity(pod).Match(n)
-			if err != nil || match {
-				return framework.Queue, err
+			if match, _ := nodeaffinity.GetRequiredNodeAffinity(pod).Match(n); match {
+				return framework.Queue, nil
 			}
 			return framework.QueueSkip, nil
 		},
