@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"github.com/berth-dev/berth/internal/scheduler/framework"
+	"github.com/berth-dev/berth/internal/scheduler/plugins/defaultbinder"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/nodeaffinity"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/nodename"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/nodeports"
@@ -14,6 +15,7 @@ import (
 // map literal, so a duplicate name does not compile.
 func Registry() framework.Registry {
 	return framework.Registry{
+		defaultbinder.Name:                   defaultbinder.New,
 		nodename.Name:                        nodename.New,
 		nodeunschedulable.Name:               nodeunschedulable.New,
 		nodeports.Name:                       nodeports.New,
@@ -25,8 +27,7 @@ func Registry() framework.Registry {
 }
 
 // DefaultPlugins returns the plugins the default profile enables, in
-// kube-scheduler's order. No Bind plugin exists yet: the scheduling loop
-// must add one.
+// kube-scheduler's order.
 func DefaultPlugins() framework.Plugins {
 	return framework.Plugins{
 		PreFilter: []string{nodeaffinity.Name, nodeports.Name, noderesources.FitName},
@@ -36,6 +37,7 @@ func DefaultPlugins() framework.Plugins {
 		},
 		PreScore: []string{tainttoleration.Name, nodeaffinity.Name, noderesources.FitName, noderesources.BalancedAllocationName},
 		Score:    []string{tainttoleration.Name, nodeaffinity.Name, noderesources.FitName, noderesources.BalancedAllocationName},
+		Bind:     []string{defaultbinder.Name},
 	}
 }
 
