@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/clock"
 )
 
 // Plugins lists the enabled plugins of a profile per extension point, in
@@ -39,6 +40,9 @@ type Config struct {
 	PluginArgs map[string]any
 	// ClientSet is handed to plugins through Handle; may be nil in tests.
 	ClientSet kubernetes.Interface
+	// Clock times extension points and plugins for metrics; the real
+	// clock when nil.
+	Clock clock.PassiveClock
 	// Snapshot is the lister plugins read nodes from; the scheduling loop
 	// refreshes what it returns every cycle. May be nil in tests.
 	Snapshot NodeInfoLister
@@ -52,6 +56,7 @@ const DefaultProfileName = "default-scheduler"
 // plugins are.
 type Framework struct {
 	profileName string
+	clock       clock.PassiveClock
 	clientSet   kubernetes.Interface
 	snapshot    NodeInfoLister
 
@@ -76,10 +81,14 @@ var _ Handle = (*Framework)(nil)
 func New(ctx context.Context, r Registry, cfg Config) (*Framework, error) {
 	f := &Framework{
 		profileName:  cfg.ProfileName,
+		clock:        cfg.Clock,
 		clientSet:    cfg.ClientSet,
 		snapshot:     cfg.Snapshot,
 		plugins:      map[string]Plugin{},
 		scoreWeights: map[string]int64{},
+	}
+	if f.clock == nil {
+		f.clock = clock.RealClock{}
 	}
 	if f.profileName == "" {
 		f.profileName = DefaultProfileName

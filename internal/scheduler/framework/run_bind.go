@@ -10,9 +10,13 @@ import (
 
 // RunReservePluginsReserve runs Reserve in order and stops at the first
 // failure. The caller must then run RunReservePluginsUnreserve.
-func (f *Framework) RunReservePluginsReserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+func (f *Framework) RunReservePluginsReserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) (status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(reservePoint, start, status) }()
 	for _, pl := range f.reserve {
+		pstart := f.clock.Now()
 		s := pl.Reserve(ctx, state, pod, nodeName)
+		f.observePlugin(pl.Name(), reservePoint, pstart, s)
 		if s.IsSuccess() {
 			continue
 		}
@@ -27,8 +31,12 @@ func (f *Framework) RunReservePluginsReserve(ctx context.Context, state *CycleSt
 // RunReservePluginsUnreserve runs Unreserve of every Reserve plugin in
 // reverse order.
 func (f *Framework) RunReservePluginsUnreserve(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(unreservePoint, start, nil) }()
 	for _, pl := range slices.Backward(f.reserve) {
+		pstart := f.clock.Now()
 		pl.Unreserve(ctx, state, pod, nodeName)
+		f.observePlugin(pl.Name(), unreservePoint, pstart, nil)
 	}
 }
 
@@ -36,10 +44,14 @@ func (f *Framework) RunReservePluginsUnreserve(ctx context.Context, state *Cycle
 // or error. If a plugin asks to Wait, a Wait status is returned once all
 // plugins ran; holding waiting pods is left to the caller (not yet
 // implemented).
-func (f *Framework) RunPermitPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+func (f *Framework) RunPermitPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) (status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(permitPoint, start, status) }()
 	var wait *Status
 	for _, pl := range f.permit {
+		pstart := f.clock.Now()
 		s, _ := pl.Permit(ctx, state, pod, nodeName)
+		f.observePlugin(pl.Name(), permitPoint, pstart, s)
 		switch {
 		case s.IsSuccess():
 		case s.IsWait():
@@ -54,9 +66,13 @@ func (f *Framework) RunPermitPlugins(ctx context.Context, state *CycleState, pod
 }
 
 // RunPreBindPlugins runs PreBind in order and stops at the first failure.
-func (f *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+func (f *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) (status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(preBindPoint, start, status) }()
 	for _, pl := range f.preBind {
+		pstart := f.clock.Now()
 		s := pl.PreBind(ctx, state, pod, nodeName)
+		f.observePlugin(pl.Name(), preBindPoint, pstart, s)
 		if s.IsSuccess() || s.IsSkip() {
 			continue
 		}
@@ -71,9 +87,13 @@ func (f *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, po
 // RunBindPlugins calls the Bind plugins in order until one does not
 // return Skip, and returns its status. It returns Skip when there is no
 // Bind plugin or all skipped.
-func (f *Framework) RunBindPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) *Status {
+func (f *Framework) RunBindPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) (status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(bindPoint, start, status) }()
 	for _, pl := range f.bind {
+		pstart := f.clock.Now()
 		s := pl.Bind(ctx, state, pod, nodeName)
+		f.observePlugin(pl.Name(), bindPoint, pstart, s)
 		if s.IsSkip() {
 			continue
 		}
@@ -90,7 +110,11 @@ func (f *Framework) RunBindPlugins(ctx context.Context, state *CycleState, pod *
 
 // RunPostBindPlugins informs the PostBind plugins of a successful bind.
 func (f *Framework) RunPostBindPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeName string) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(postBindPoint, start, nil) }()
 	for _, pl := range f.postBind {
+		pstart := f.clock.Now()
 		pl.PostBind(ctx, state, pod, nodeName)
+		f.observePlugin(pl.Name(), postBindPoint, pstart, nil)
 	}
 }

@@ -15,12 +15,16 @@ import (
 // the plugin set). Plugins that return Skip are recorded in
 // state.SkipFilterPlugins. If the results intersect to no node the status
 // is UnschedulableAndUnresolvable.
-func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) (*PreFilterResult, *Status) {
+func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) (_ *PreFilterResult, status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(preFilterPoint, start, status) }()
 	var result *PreFilterResult
 	var narrowing []string
 	skip := sets.New[string]()
 	for _, pl := range f.preFilter {
+		pstart := f.clock.Now()
 		r, s := pl.PreFilter(ctx, state, pod, nodes)
+		f.observePlugin(pl.Name(), preFilterPoint, pstart, s)
 		if s.IsSkip() {
 			skip.Insert(pl.Name())
 			continue
@@ -112,12 +116,16 @@ func (f *Framework) FindFeasibleNodes(ctx context.Context, state *CycleState, po
 // RunPostFilterPlugins runs the PostFilter plugins until one succeeds or
 // returns UnschedulableAndUnresolvable. Otherwise the reasons of all of
 // them are joined in one Unschedulable status.
-func (f *Framework) RunPostFilterPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, filtered NodeToStatus) (*PostFilterResult, *Status) {
+func (f *Framework) RunPostFilterPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, filtered NodeToStatus) (_ *PostFilterResult, status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(postFilterPoint, start, status) }()
 	var reasons []string
 	var rejector string
 	var result *PostFilterResult
 	for _, pl := range f.postFilter {
+		pstart := f.clock.Now()
 		r, s := pl.PostFilter(ctx, state, pod, filtered)
+		f.observePlugin(pl.Name(), postFilterPoint, pstart, s)
 		switch {
 		case s.IsSuccess():
 			return r, s

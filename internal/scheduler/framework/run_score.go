@@ -24,10 +24,14 @@ type NodePluginScores struct {
 // RunPreScorePlugins runs the PreScore plugins. Plugins that return Skip
 // are recorded in state.SkipScorePlugins; the first other failure is
 // returned as an Error status.
-func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) *Status {
+func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) (status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(preScorePoint, start, status) }()
 	skip := sets.New[string]()
 	for _, pl := range f.preScore {
+		pstart := f.clock.Now()
 		s := pl.PreScore(ctx, state, pod, nodes)
+		f.observePlugin(pl.Name(), preScorePoint, pstart, s)
 		if s.IsSkip() {
 			skip.Insert(pl.Name())
 			continue
@@ -44,7 +48,9 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 // by PreScore, normalises each plugin's scores, checks that they are in
 // [MinNodeScore, MaxNodeScore], multiplies them by the plugin's weight and
 // sums them per node. The result is in the order of nodes.
-func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) ([]NodePluginScores, *Status) {
+func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) (_ []NodePluginScores, status *Status) {
+	start := f.clock.Now()
+	defer func() { f.observePoint(scorePoint, start, status) }()
 	out := make([]NodePluginScores, len(nodes))
 	for i, n := range nodes {
 		out[i].Name = n.Node().Name
