@@ -40,6 +40,9 @@ type Config struct {
 	PluginArgs map[string]any
 	// ClientSet is handed to plugins through Handle; may be nil in tests.
 	ClientSet kubernetes.Interface
+	// Parallelism is how many nodes are filtered or scored at once;
+	// DefaultParallelism when zero.
+	Parallelism int
 	// Clock times extension points and plugins for metrics; the real
 	// clock when nil.
 	Clock clock.PassiveClock
@@ -57,6 +60,7 @@ const DefaultProfileName = "default-scheduler"
 type Framework struct {
 	profileName string
 	clock       clock.PassiveClock
+	parallelism int
 	clientSet   kubernetes.Interface
 	snapshot    NodeInfoLister
 
@@ -86,6 +90,10 @@ func New(ctx context.Context, r Registry, cfg Config) (*Framework, error) {
 		snapshot:     cfg.Snapshot,
 		plugins:      map[string]Plugin{},
 		scoreWeights: map[string]int64{},
+	}
+	f.parallelism = cfg.Parallelism
+	if f.parallelism <= 0 {
+		f.parallelism = DefaultParallelism
 	}
 	if f.clock == nil {
 		f.clock = clock.RealClock{}

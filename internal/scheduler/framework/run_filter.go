@@ -72,7 +72,8 @@ func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod
 }
 
 // FindFeasibleNodes runs PreFilter once and then Filter on every node the
-// PreFilter result allows. It returns the nodes that passed and the
+// PreFilter result allows, Config.Parallelism nodes at a time. It
+// returns the nodes in their given order; it returns the nodes that passed and the
 // diagnosis of the others. A non-nil status is an Error that aborts the
 // cycle, or the PreFilter rejection (then Diagnosis.PreFilterMsg is set
 // and every node is recorded with it). An empty feasible list with a nil
@@ -97,18 +98,25 @@ func (f *Framework) FindFeasibleNodes(ctx context.Context, state *CycleState, po
 			return !ok
 		})
 	}
-	var feasible []*NodeInfo
-	for _, n := range nodes {
-		s := f.RunFilterPlugins(ctx, state, pod, n)
-		switch {
-		case s.IsSuccess():
-			feasible = append(feasible, n)
-		case s.IsRejected():
-			d.NodeToStatus[n.Node().Name] = s
-			d.UnschedulablePlugins.Insert(s.Plugin())
-		default:
-			return nil, d, s
+	statuses := make([]*Status, len(nodes))
+	if s := f.forEachNode(ctx, len(nodes), func(ctx context.Context, i int) *Status {
+		s := f.RunFilterPlugins(ctx, state, pod, nodes[i])
+		if !s.IsSuccess() && !s.IsRejected() {
+			return s
 		}
+		statuses[i] = s
+		return nil
+	}); s != nil {
+		return nil, d, s
+	}
+	var feasible []*NodeInfo
+	for i, s := range statuses {
+		if s.IsSuccess() {
+			feasible = append(feasible, nodes[i])
+			continue
+		}
+		d.NodeToStatus[nodes[i].Node().Name] = s
+		d.UnschedulablePlugins.Insert(s.Plugin())
 	}
 	return feasible, d, nil
 }

@@ -47,7 +47,8 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 // RunScorePlugins scores every node with every Score plugin not skipped
 // by PreScore, normalises each plugin's scores, checks that they are in
 // [MinNodeScore, MaxNodeScore], multiplies them by the plugin's weight and
-// sums them per node. The result is in the order of nodes.
+// sums them per node. Nodes are scored Config.Parallelism at a time; the
+// result is in the order of nodes.
 func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) (_ []NodePluginScores, status *Status) {
 	start := f.clock.Now()
 	defer func() { f.observePoint(scorePoint, start, status) }()
@@ -55,18 +56,31 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	for i, n := range nodes {
 		out[i].Name = n.Node().Name
 	}
+	var enabled []ScorePlugin
 	for _, pl := range f.score {
-		if state.SkipScorePlugins.Has(pl.Name()) {
-			continue
+		if !state.SkipScorePlugins.Has(pl.Name()) {
+			enabled = append(enabled, pl)
 		}
-		scores := make([]NodeScore, len(nodes))
-		for i, n := range nodes {
-			v, s := pl.Score(ctx, state, pod, n)
+	}
+	all := make([][]NodeScore, len(enabled))
+	for j := range enabled {
+		all[j] = make([]NodeScore, len(nodes))
+	}
+	if s := f.forEachNode(ctx, len(nodes), func(ctx context.Context, i int) *Status {
+		name := nodes[i].Node().Name
+		for j, pl := range enabled {
+			v, s := pl.Score(ctx, state, pod, nodes[i])
 			if !s.IsSuccess() {
-				return nil, AsStatus(fmt.Errorf("running Score plugin %q on node %q: %w", pl.Name(), n.Node().Name, s.AsError())).WithPlugin(pl.Name())
+				return AsStatus(fmt.Errorf("running Score plugin %q on node %q: %w", pl.Name(), name, s.AsError())).WithPlugin(pl.Name())
 			}
-			scores[i] = NodeScore{Name: n.Node().Name, Score: v}
+			all[j][i] = NodeScore{Name: name, Score: v}
 		}
+		return nil
+	}); s != nil {
+		return nil, s
+	}
+	for j, pl := range enabled {
+		scores := all[j]
 		if ext := pl.ScoreExtensions(); ext != nil {
 			if s := ext.NormalizeScore(ctx, state, pod, scores); !s.IsSuccess() {
 				return nil, AsStatus(fmt.Errorf("running NormalizeScore of plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())

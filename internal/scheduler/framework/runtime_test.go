@@ -3,6 +3,7 @@ package framework_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,14 +101,15 @@ func (p *fakePlugin) Bind(context.Context, *framework.CycleState, *corev1.Pod, s
 }
 
 // newFramework builds a Framework of the given plugins, all enabled at
-// the extension points in pl.
+// the extension points in pl. It works on one node at a time so that the
+// call logs are in order; TestParallel covers parallelism.
 func newFramework(t *testing.T, pl framework.Plugins, weights map[string]int64, plugins ...*fakePlugin) *framework.Framework {
 	t.Helper()
 	r := framework.Registry{}
 	for _, p := range plugins {
 		r[p.name] = func(context.Context, any, framework.Handle) (framework.Plugin, error) { return p, nil }
 	}
-	f, err := framework.New(t.Context(), r, framework.Config{Plugins: pl, ScoreWeights: weights})
+	f, err := framework.New(t.Context(), r, framework.Config{Plugins: pl, ScoreWeights: weights, Parallelism: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,5 +326,83 @@ func TestNewValidates(t *testing.T) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParallel(t *testing.T) {
+	var names []string
+	filter := map[string]*framework.Status{}
+	score := map[string]int64{}
+	for i := range 100 {
+		name := fmt.Sprintf("n%02d", i)
+		names = append(names, name)
+		if i%2 == 1 {
+			filter[name] = framework.NewStatus(framework.Unschedulable, "odd")
+		}
+		score[name] = int64(i)
+	}
+	r := framework.Registry{"A": func(context.Context, any, framework.Handle) (framework.Plugin, error) {
+		return &fakePlugin{name: "A", filter: filter, score: score}, nil
+	}}
+	f, err := framework.New(t.Context(), r, framework.Config{
+		Plugins:     framework.Plugins{Filter: []string{"A"}, Score: []string{"A"}},
+		Parallelism: 8,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := framework.NewCycleState()
+	feasible, d, s := f.FindFeasibleNodes(t.Context(), state, st.Pod("p").Obj(), nodeInfos(names...))
+	if !s.IsSuccess() {
+		t.Fatal(s)
+	}
+	var got []string
+	for _, n := range feasible {
+		got = append(got, n.Node().Name)
+	}
+	var want []string
+	for i := 0; i < 100; i += 2 {
+		want = append(want, names[i])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("feasible nodes (-want +got):\n%s", diff)
+	}
+	if len(d.NodeToStatus) != 50 {
+		t.Errorf("%d rejected nodes, want 50", len(d.NodeToStatus))
+	}
+
+	scores, s := f.RunScorePlugins(t.Context(), state, st.Pod("p").Obj(), feasible)
+	if !s.IsSuccess() {
+		t.Fatal(s)
+	}
+	for i, ns := range scores {
+		if ns.Name != want[i] || ns.TotalScore != int64(2*i) {
+			t.Errorf("score %d = %+v, want %s with %d", i, ns, want[i], 2*i)
+		}
+	}
+}
+
+func TestParallelFilterErrorStops(t *testing.T) {
+	var names []string
+	for i := range 50 {
+		names = append(names, fmt.Sprintf("n%02d", i))
+	}
+	r := framework.Registry{"A": func(context.Context, any, framework.Handle) (framework.Plugin, error) {
+		return &fakePlugin{name: "A", filter: map[string]*framework.Status{"n17": framework.AsStatus(errors.New("broken"))}}, nil
+	}}
+	f, err := framework.New(t.Context(), r, framework.Config{Plugins: framework.Plugins{Filter: []string{"A"}}, Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, s := f.FindFeasibleNodes(t.Context(), framework.NewCycleState(), st.Pod("p").Obj(), nodeInfos(names...))
+	if s.Code() != framework.Error || s.Message() != `running "A" filter plugin: broken` {
+		t.Errorf("status = %v, want the plugin error", s)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, s = f.FindFeasibleNodes(ctx, framework.NewCycleState(), st.Pod("p").Obj(), nodeInfos(names...))
+	if s.Code() != framework.Error {
+		t.Errorf("with a cancelled context: status = %v, want Error", s)
 	}
 }
