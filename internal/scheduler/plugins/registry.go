@@ -3,6 +3,7 @@ package plugins
 import (
 	"github.com/berth-dev/berth/internal/scheduler/framework"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/defaultbinder"
+	"github.com/berth-dev/berth/internal/scheduler/plugins/imagelocality"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/nodeaffinity"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/nodename"
 	"github.com/berth-dev/berth/internal/scheduler/plugins/nodeports"
@@ -16,6 +17,7 @@ import (
 func Registry() framework.Registry {
 	return framework.Registry{
 		defaultbinder.Name:                   defaultbinder.New,
+		imagelocality.Name:                   imagelocality.New,
 		nodename.Name:                        nodename.New,
 		nodeunschedulable.Name:               nodeunschedulable.New,
 		nodeports.Name:                       nodeports.New,
@@ -36,7 +38,7 @@ func DefaultPlugins() framework.Plugins {
 			nodeaffinity.Name, nodeports.Name, noderesources.FitName,
 		},
 		PreScore: []string{tainttoleration.Name, nodeaffinity.Name, noderesources.FitName, noderesources.BalancedAllocationName},
-		Score:    []string{tainttoleration.Name, nodeaffinity.Name, noderesources.FitName, noderesources.BalancedAllocationName},
+		Score:    []string{tainttoleration.Name, nodeaffinity.Name, noderesources.FitName, noderesources.BalancedAllocationName, imagelocality.Name},
 		Bind:     []string{defaultbinder.Name},
 	}
 }
@@ -48,5 +50,6 @@ func DefaultScoreWeights() map[string]int64 {
 		nodeaffinity.Name:                    2,
 		noderesources.FitName:                1,
 		noderesources.BalancedAllocationName: 1,
+		imagelocality.Name:                   1,
 	}
 }

@@ -101,7 +101,8 @@ func TestDefaultProfileScores(t *testing.T) {
 	for _, n := range got {
 		total[n.Name] = n.TotalScore
 	}
-	// TaintToleration ×3, NodeAffinity ×2, Fit ×1, BalancedAllocation ×1:
+	// TaintToleration ×3, NodeAffinity ×2, Fit ×1, BalancedAllocation ×1
+	// (ImageLocality ×1 gives 0: the nodes report no images):
 	//   busy:          100*3 +   0*2 + (0+50)/2=25 + (1-|1-.5|/2)*100=75 → 400
 	//   soft-tainted:    0*3 +   0*2 + (75+75)/2=75 + 100               → 175
 	//   ssd:           100*3 + 100*2 + 75 + 100                          → 675
