@@ -14,9 +14,6 @@ import (
 // Name is the plugin's name in the registry and in configuration.
 const Name = "TaintToleration"
 
-// ErrReasonNotMatch is the reason when the node is unknown.
-const ErrReasonNotMatch = "node(s) had taints that the pod didn't tolerate"
-
 // TaintToleration filters and scores nodes by their taints.
 type TaintToleration struct{}
 
