@@ -1,0 +1,3 @@
+// Package plugins lists berth's in-tree scheduler plugins (Registry) and
+// the default profile that enables them (DefaultPlugins).
+package plugins
