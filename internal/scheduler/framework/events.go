@@ -3,81 +3,66 @@ package framework
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
+	"github.com/berth-dev/berth/internal/scheduler/queue"
 )
 
-// EventResource is the kind of object a ClusterEvent is about.
-type EventResource string
+// The event vocabulary is the scheduling queue's: plugins register events
+// in the same terms the queue matches cluster changes with.
+type (
+	// EventResource is the kind of object a ClusterEvent is about.
+	EventResource = queue.EventResource
+	// ActionType is a bitmask of what happened to the resource.
+	ActionType = queue.ActionType
+	// ClusterEvent is a change in the cluster that may make a rejected
+	// pod schedulable.
+	ClusterEvent = queue.ClusterEvent
+	// QueueingHint is a plugin's verdict on whether an event may make a
+	// pod it rejected schedulable.
+	QueueingHint = queue.QueueingHint
+	// QueueingHintFn decides for one event whether pod, rejected by the
+	// plugin, is worth retrying. oldObj is nil for Add, newObj nil for
+	// Delete. An error is treated as Queue.
+	QueueingHintFn = queue.QueueingHintFunc
+)
 
 // The resources plugins register events for.
 const (
-	Pod                   EventResource = "Pod"
-	Node                  EventResource = "Node"
-	PersistentVolume      EventResource = "PersistentVolume"
-	PersistentVolumeClaim EventResource = "PersistentVolumeClaim"
-	StorageClass          EventResource = "StorageClass"
-	CSINode               EventResource = "CSINode"
-	WildCard              EventResource = "*"
+	Pod                   = queue.Pod
+	AssignedPod           = queue.AssignedPod
+	UnscheduledPod        = queue.UnscheduledPod
+	Node                  = queue.Node
+	PersistentVolume      = queue.PersistentVolume
+	PersistentVolumeClaim = queue.PersistentVolumeClaim
+	StorageClass          = queue.StorageClass
+	CSINode               = queue.CSINode
+	WildCard              = queue.WildCard
 )
 
-// ActionType is a bitmask of what happened to the resource.
-type ActionType int64
-
-// The actions. The UpdateXxx values narrow Update to the fields that
+// The actions; the UpdateXxx values narrow Update to the fields that
 // changed.
 const (
-	Add ActionType = 1 << iota
-	Delete
-	UpdateNodeAllocatable
-	UpdateNodeLabel
-	UpdateNodeTaint
-	UpdateNodeCondition
-	UpdateNodeAnnotation
-	UpdatePodLabel
-	UpdatePodScaleDown
-	UpdatePodToleration
-	UpdatePodSchedulingGatesEliminated
-	// updateOther is any other update.
-	updateOther
-
-	// Update is any update.
-	Update = UpdateNodeAllocatable | UpdateNodeLabel | UpdateNodeTaint | UpdateNodeCondition |
-		UpdateNodeAnnotation | UpdatePodLabel | UpdatePodScaleDown | UpdatePodToleration |
-		UpdatePodSchedulingGatesEliminated | updateOther
-	// All is every action.
-	All = Add | Delete | Update
+	Add                                = queue.Add
+	Delete                             = queue.Delete
+	UpdateNodeAllocatable              = queue.UpdateNodeAllocatable
+	UpdateNodeLabel                    = queue.UpdateNodeLabel
+	UpdateNodeTaint                    = queue.UpdateNodeTaint
+	UpdateNodeCondition                = queue.UpdateNodeCondition
+	UpdateNodeAnnotation               = queue.UpdateNodeAnnotation
+	UpdatePodLabel                     = queue.UpdatePodLabel
+	UpdatePodScaleDown                 = queue.UpdatePodScaleDown
+	UpdatePodToleration                = queue.UpdatePodToleration
+	UpdatePodSchedulingGatesEliminated = queue.UpdatePodSchedulingGatesEliminated
+	Update                             = queue.Update
+	All                                = queue.All
 )
 
-// ClusterEvent is a change in the cluster that may make a rejected pod
-// schedulable.
-type ClusterEvent struct {
-	Resource   EventResource
-	ActionType ActionType
-	// Label names the event in logs and metrics.
-	Label string
-}
-
-// Match reports whether ev (a concrete event) is covered by the
-// registered event e.
-func (e ClusterEvent) Match(ev ClusterEvent) bool {
-	return (e.Resource == WildCard || e.Resource == ev.Resource) && e.ActionType&ev.ActionType != 0
-}
-
-// QueueingHint is a plugin's verdict on whether an event may make a pod it
-// rejected schedulable.
-type QueueingHint int
-
+// The hints.
 const (
 	// QueueSkip: the event cannot help; leave the pod where it is.
-	QueueSkip QueueingHint = iota
+	QueueSkip = queue.QueueSkip
 	// Queue: the event may help; retry the pod.
-	Queue
+	Queue = queue.Queue
 )
-
-// QueueingHintFn decides for one event whether pod, rejected by the
-// plugin, is worth retrying. oldObj is nil for Add, newObj nil for Delete.
-// An error is treated as Queue.
-type QueueingHintFn func(pod *corev1.Pod, oldObj, newObj any) (QueueingHint, error)
 
 // ClusterEventWithHint is an event and an optional hint; a nil hint means
 // Queue.
