@@ -179,14 +179,17 @@ func newSnapshot() *snapshot {
 	return &snapshot{infos: map[string]*nodeItem{}, Snapshot: framework.NewSnapshot()}
 }
 
-// UpdateSnapshot brings s up to date with the cache. Nodes whose object is
-// not known (only pods seen) are left out.
+// UpdateSnapshot brings s up to date with the cache, cloning only nodes
+// changed since s was last updated. Nodes whose object is not known (only
+// pods seen) are left out.
 func (c *cache) UpdateSnapshot(s *snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	changed := false
 	for name := range s.infos {
 		if it, ok := c.nodes[name]; !ok || it.info.Node() == nil {
 			delete(s.infos, name)
+			changed = true
 		}
 	}
 	for name, it := range c.nodes {
@@ -197,11 +200,18 @@ func (c *cache) UpdateSnapshot(s *snapshot) {
 			continue
 		}
 		s.infos[name] = &nodeItem{info: it.info.Clone(), gen: it.gen}
+		changed = true
+	}
+	if !changed {
+		return
 	}
 	list := make([]*framework.NodeInfo, 0, len(s.infos))
 	for _, it := range s.infos {
 		list = append(list, it.info)
 	}
 	slices.SortFunc(list, func(a, b *framework.NodeInfo) int { return strings.Compare(a.Node().Name, b.Node().Name) })
+	// Image states count holders over all nodes, so any change redoes
+	// them; the clones are the snapshot's own.
+	framework.SetImageStates(list)
 	s.Snapshot = framework.NewSnapshot(list...)
 }

@@ -186,10 +186,15 @@ func (s *Scheduler) fail(ctx context.Context, qp *queue.QueuedPodInfo, err error
 // setUnschedulable sets PodScheduled=False with reason and msg, unless
 // the pod already has that condition.
 func (s *Scheduler) setUnschedulable(ctx context.Context, pod *corev1.Pod, reason, msg string) error {
+	transition := metav1.NewTime(s.clock.Now())
 	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == reason && c.Message == msg {
+		if c.Type != corev1.PodScheduled || c.Status != corev1.ConditionFalse {
+			continue
+		}
+		if c.Reason == reason && c.Message == msg {
 			return nil
 		}
+		transition = c.LastTransitionTime // the status itself did not change
 	}
 	patch := map[string]any{
 		"status": map[string]any{"conditions": []corev1.PodCondition{{
@@ -197,7 +202,7 @@ func (s *Scheduler) setUnschedulable(ctx context.Context, pod *corev1.Pod, reaso
 			Status:             corev1.ConditionFalse,
 			Reason:             reason,
 			Message:            msg,
-			LastTransitionTime: metav1.NewTime(s.clock.Now()),
+			LastTransitionTime: transition,
 		}}},
 	}
 	data, err := json.Marshal(patch)
