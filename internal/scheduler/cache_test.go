@@ -130,6 +130,19 @@ func TestCache(t *testing.T) {
 			want: map[string]summary{"n1": {}},
 		},
 		{
+			name: "assumed pod deleted before its binding was seen",
+			ops: func(t *testing.T, c *cache) {
+				c.AddNode(n2)
+				if err := c.AssumePod(p); err != nil {
+					t.Fatal(err)
+				}
+				unbound := p.DeepCopy()
+				unbound.Spec.NodeName = ""
+				c.RemovePod(unbound)
+			},
+			want: map[string]summary{"n2": {}},
+		},
+		{
 			name: "removed pod frees the node",
 			ops: func(t *testing.T, c *cache) {
 				c.AddNode(n1)

@@ -121,6 +121,12 @@ func (s *Scheduler) onPodDelete(obj any) {
 		s.queue.MoveAllToActiveOrBackoffQueue(eventAssignedPodDelete, p, nil, nil)
 	case s.ours(p):
 		s.queue.Delete(p)
+		// Deleted after it was assumed but before the informer saw it
+		// bound: drop the assumption, its resources are free again.
+		if s.cache.Has(p.UID) {
+			s.cache.RemovePod(p)
+			s.queue.MoveAllToActiveOrBackoffQueue(eventAssignedPodDelete, p, nil, nil)
+		}
 	}
 }
 
