@@ -63,11 +63,15 @@ func (s *Scheduler) scheduleOne(ctx context.Context) {
 	s.binds.Go(func() { s.bind(ctx, state, qp, assumed, host, cycle) })
 }
 
+// errNoNodes fails a cycle when the cluster has no nodes at all; as
+// upstream it is an error (retried with backoff), not a fit failure.
+var errNoNodes = errors.New("no nodes available to schedule pods")
+
 // schedulePod picks the node for pod, or returns a *framework.FitError
 // when none fits, or another error.
 func (s *Scheduler) schedulePod(ctx context.Context, state *framework.CycleState, pod *corev1.Pod, nodes []*framework.NodeInfo) (string, error) {
 	if len(nodes) == 0 {
-		return "", &framework.FitError{Pod: pod, Diagnosis: framework.Diagnosis{UnschedulablePlugins: sets.New[string]()}}
+		return "", errNoNodes
 	}
 	feasible, diagnosis, st := s.fwk.FindFeasibleNodes(ctx, state, pod, nodes)
 	if st.Code() == framework.Error {

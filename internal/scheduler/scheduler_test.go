@@ -106,3 +106,31 @@ func podScheduled(p *corev1.Pod) *corev1.PodCondition {
 	}
 	return nil
 }
+
+// TestNoNodes checks upstream's wording when the cluster has no nodes.
+func TestNoNodes(t *testing.T) {
+	pod := st.Pod("p").Req("cpu", "1").Obj()
+	client := fake.NewClientset(pod)
+	rec := record.NewFakeRecorder(16)
+	s, err := New(Config{Client: client, Informers: informers.NewSharedInformerFactory(client, 0), Recorder: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case e := <-rec.Events:
+		if want := "Warning FailedScheduling no nodes available to schedule pods"; e != want {
+			t.Errorf("event %q, want %q", e, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no FailedScheduling event")
+	}
+}
