@@ -20,22 +20,23 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/hollow"
+	"github.com/berth-dev/berth/internal/scheduler"
+	"github.com/berth-dev/berth/internal/testutil/berthbin"
 )
 
 // The controller benchmarks run the API server as its own process (the
-// built berth binary, no controllers) and the controller manager in the
-// benchmark process, so the benchmark's memory is the manager's.
+// built berth binary, no controllers) and the controller manager (plus, for
+// the Deployment benchmark, hollow nodes and the scheduler) in the
+// benchmark process.
 
 var (
 	buildOnce sync.Once
@@ -50,12 +51,7 @@ func berthBinary(b *testing.B) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/berth-dev/berth/cmd/berth")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binPath, buildErr = berthbin.Build(dir)
 	})
 	if buildErr != nil {
 		b.Fatal(buildErr)
@@ -131,44 +127,18 @@ func runControllers(b *testing.B, cfg *rest.Config) {
 	b.Cleanup(func() { cancel(); <-done })
 }
 
-// bindRoundRobin binds every pending pod to one of nodes in turn. It
-// stands in for the scheduler (not part of berth yet): the benchmarks
-// measure the controllers, and this binder is as cheap as binding gets.
-func bindRoundRobin(b *testing.B, cs kubernetes.Interface, nodes []string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	f := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", "").String()
-	}))
-	inf := f.Core().V1().Pods().Informer()
-	pending := make(chan *corev1.Pod, 100000)
-	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: func(obj any) {
-		if p, ok := obj.(*corev1.Pod); ok && p.DeletionTimestamp == nil {
-			pending <- p
-		}
-	}})
-	f.Start(ctx.Done())
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	next := 0
-	for range 16 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case p := <-pending:
-					mu.Lock()
-					node := nodes[next%len(nodes)]
-					next++
-					mu.Unlock()
-					_ = cs.CoreV1().Pods(p.Namespace).Bind(ctx, &corev1.Binding{
-						ObjectMeta: metav1.ObjectMeta{Name: p.Name, UID: p.UID},
-						Target:     corev1.ObjectReference{Kind: "Node", Name: node}}, metav1.CreateOptions{})
-				}
-			}
-		})
+// runScheduler runs berth's scheduling loop in this process until the
+// benchmark ends.
+func runScheduler(b *testing.B, cs kubernetes.Interface) {
+	s, err := scheduler.New(scheduler.Config{Client: cs, Informers: informers.NewSharedInformerFactory(cs, 0),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.Cleanup(func() { cancel(); wg.Wait(); f.Shutdown() })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Start(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
 }
 
 func benchDeployment(name string, replicas int32) *appsv1.Deployment {
@@ -221,7 +191,7 @@ func BenchmarkDeployment1000(b *testing.B) {
 	b.Cleanup(func() { cancel(); <-done })
 	<-nodes.Registered()
 	runControllers(b, cfg)
-	bindRoundRobin(b, cs, nodes.Names())
+	runScheduler(b, cs)
 
 	var avail, rollout time.Duration
 	n := 0
