@@ -107,12 +107,14 @@ func (e *evictions) Allow(ctx context.Context, namespace, name string, dry bool)
 }
 
 // MarkDisruption records on the pod, before it is deleted, that the
-// eviction API is about to remove it (the DisruptionTarget condition).
-func (e *evictions) MarkDisruption(ctx context.Context, pod *corev1.Pod) error {
-	_, _, err := e.pods.Update(ctx, pod.Namespace, pod.Name, func(_ context.Context, old runtime.Object) (runtime.Object, error) {
+// eviction API is about to remove it (the DisruptionTarget condition). With
+// sameVersion the pod must still be the version that was judged. It
+// returns the pod's new resourceVersion.
+func (e *evictions) MarkDisruption(ctx context.Context, pod *corev1.Pod, sameVersion bool) (string, error) {
+	obj, _, err := e.pods.Update(ctx, pod.Namespace, pod.Name, func(_ context.Context, old runtime.Object) (runtime.Object, error) {
 		p := old.(*corev1.Pod)
-		if p.UID != pod.UID {
-			return nil, apierrors.NewConflict(corev1.Resource("pods"), p.Name, fmt.Errorf("the pod was replaced"))
+		if p.UID != pod.UID || (sameVersion && p.ResourceVersion != pod.ResourceVersion) {
+			return nil, apierrors.NewConflict(corev1.Resource("pods"), p.Name, fmt.Errorf("the pod changed since the eviction was judged"))
 		}
 		setPodCondition(p, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue,
 			Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting",
@@ -120,7 +122,10 @@ func (e *evictions) MarkDisruption(ctx context.Context, pod *corev1.Pod) error {
 		p.ResourceVersion = ""
 		return p, nil
 	}, registry.WriteOptions{Subresource: registry.SubStatus, FieldManager: "berth-eviction"})
-	return err
+	if err != nil {
+		return "", err
+	}
+	return obj.(*corev1.Pod).ResourceVersion, nil
 }
 
 func podReady(pod *corev1.Pod) bool {

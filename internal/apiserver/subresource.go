@@ -274,20 +274,23 @@ func (s *Server) evict(req *request) {
 		writeError(req.w, req.r, err)
 		return
 	}
-	if conditional && opts.Preconditions == nil {
-		// Evicted without charging the budget because it is unhealthy:
-		// only if it is still the pod that was judged.
+	// A pod evicted without charging the budget (it is unhealthy) goes
+	// only if it is still the version that was judged, unless the client
+	// set its own preconditions.
+	own := conditional && opts.Preconditions == nil
+	if own {
 		rv := pod.ResourceVersion
 		opts.Preconditions = &metav1.Preconditions{ResourceVersion: &rv}
 	}
 	if !dry && pod.DeletionTimestamp == nil {
-		if err := s.evictions.MarkDisruption(ctx, pod); err != nil {
+		rv, err := s.evictions.MarkDisruption(ctx, pod, own)
+		if err != nil {
 			writeError(req.w, req.r, err)
 			return
 		}
-		if conditional {
+		if own {
 			// The condition write moved the resourceVersion on.
-			opts.Preconditions = &metav1.Preconditions{UID: &pod.UID}
+			opts.Preconditions = &metav1.Preconditions{ResourceVersion: &rv}
 		}
 	}
 	if _, _, err := req.store.Delete(ctx, req.info.Namespace, req.info.Name, opts, dry); err != nil {
