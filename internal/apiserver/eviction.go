@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/clock"
 
+	"github.com/berth-dev/berth/internal/podcondition"
 	"github.com/berth-dev/berth/internal/registry"
 )
 
@@ -67,7 +68,7 @@ func (e *evictions) Allow(ctx context.Context, namespace, name string, dry bool)
 	default:
 		return nil, false, apierrors.NewInternalError(fmt.Errorf("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."))
 	}
-	if pdb := match[0]; !podReady(pod) {
+	if pdb := match[0]; !podcondition.Ready(pod) {
 		// An unhealthy pod does not make a budget worse: it goes without
 		// charging the budget when the policy says so.
 		policy := pdb.Spec.UnhealthyPodEvictionPolicy
@@ -126,15 +127,6 @@ func (e *evictions) MarkDisruption(ctx context.Context, pod *corev1.Pod, sameVer
 		return "", err
 	}
 	return obj.(*corev1.Pod).ResourceVersion, nil
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func tooManyRequests(cause string) error {

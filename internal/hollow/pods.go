@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/berth-dev/berth/internal/controller/worker"
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // podHandler queues pods bound to an active hollow node that need the
@@ -53,18 +54,9 @@ func needsKubelet(p *corev1.Pod) bool {
 	case corev1.PodSucceeded, corev1.PodFailed:
 		return false
 	case corev1.PodRunning:
-		return !podReady(p)
+		return !podcondition.Ready(p)
 	}
 	return true
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // syncPod does for one pod what its kubelet would.

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // burst caps the creations and deletions of one sync, as upstream's
@@ -103,7 +105,7 @@ func (s *syncer) onNode(node *corev1.Node) (create []string, remove []*corev1.Po
 				remove = append(remove, p)
 			}
 		}
-		if newest != nil && oldest != nil && (!ready(oldest) || available(newest, ds.Spec.MinReadySeconds, metav1.NewTime(s.now))) {
+		if newest != nil && oldest != nil && (!podcondition.Ready(oldest) || available(newest, ds.Spec.MinReadySeconds, metav1.NewTime(s.now))) {
 			remove = append(remove, oldest)
 		}
 		return create, remove

@@ -11,6 +11,8 @@ import (
 	schedcorev1 "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // Labels and annotations of daemon pods and DaemonSets.
@@ -160,28 +162,14 @@ func updated(pod *corev1.Pod, ds *appsv1.DaemonSet, hash string) bool {
 	return (hash != "" && pod.Labels[hashLabel] == hash) || pod.Labels[generationLabel] == fmt.Sprint(templateGeneration(ds))
 }
 
-func readyCondition(pod *corev1.Pod) *corev1.PodCondition {
-	for i := range pod.Status.Conditions {
-		if pod.Status.Conditions[i].Type == corev1.PodReady {
-			return &pod.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
-func ready(pod *corev1.Pod) bool {
-	c := readyCondition(pod)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
 // available: ready for longer than minReadySeconds.
 func available(pod *corev1.Pod, minReadySeconds int32, now metav1.Time) bool {
-	if !ready(pod) {
+	if !podcondition.Ready(pod) {
 		return false
 	}
 	if minReadySeconds == 0 {
 		return true
 	}
-	c := readyCondition(pod)
+	c := podcondition.Get(pod, corev1.PodReady)
 	return !c.LastTransitionTime.IsZero() && c.LastTransitionTime.Add(secondsOf(minReadySeconds)).Before(now.Time)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/berth-dev/berth/internal/controller/expectations"
 	"github.com/berth-dev/berth/internal/controller/history"
 	"github.com/berth-dev/berth/internal/controller/worker"
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // Event reasons, as upstream.
@@ -231,7 +232,7 @@ func (s *syncer) writeStatus(ctx context.Context, observe bool) error {
 		current++
 		byAge(pods)
 		p := pods[0]
-		if ready(p) {
+		if podcondition.Ready(p) {
 			readyN++
 			if available(p, ds.Spec.MinReadySeconds, now) {
 				avail++

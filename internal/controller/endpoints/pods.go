@@ -21,21 +21,6 @@ func IncludePod(pod *corev1.Pod, includeTerminating bool) bool {
 	return includeTerminating || pod.DeletionTimestamp == nil
 }
 
-// PodReady reports whether pod's Ready condition is True.
-func PodReady(pod *corev1.Pod) bool {
-	c := readyCondition(pod)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
-func readyCondition(pod *corev1.Pod) *corev1.PodCondition {
-	for i := range pod.Status.Conditions {
-		if pod.Status.Conditions[i].Type == corev1.PodReady {
-			return &pod.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
 // FindPort resolves a service port's targetPort on pod: a number is used
 // as is; a name is looked up among the ports of the pod's containers and
 // sidecar (restartPolicy Always) init containers with the same protocol.

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // LabelManagedBy marks the Endpoints this controller writes (upstream
@@ -163,7 +165,7 @@ func desiredSubsets(svc *corev1.Service, pods []*corev1.Pod) []corev1.EndpointSu
 			continue
 		}
 		subset := func(ports []corev1.EndpointPort) corev1.EndpointSubset {
-			if tolerate || PodReady(pod) {
+			if tolerate || podcondition.Ready(pod) {
 				return corev1.EndpointSubset{Addresses: []corev1.EndpointAddress{addr}, Ports: ports}
 			}
 			return corev1.EndpointSubset{NotReadyAddresses: []corev1.EndpointAddress{addr}, Ports: ports}

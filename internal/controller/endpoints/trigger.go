@@ -5,6 +5,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // TriggerTracker computes the endpoints.kubernetes.io/last-change-trigger-time
@@ -42,7 +44,7 @@ func (t *TriggerTracker) Compute(key string, svc *corev1.Service, pods []*corev1
 	}
 	for _, p := range pods {
 		var at time.Time
-		if c := readyCondition(p); c != nil {
+		if c := podcondition.Get(p, corev1.PodReady); c != nil {
 			at = c.LastTransitionTime.Time
 		}
 		next.pods[p.Name] = at

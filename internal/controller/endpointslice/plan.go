@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/berth-dev/berth/internal/controller/endpoints"
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // ManagedBy is the managed-by label value of the slices this controller
@@ -341,7 +342,7 @@ func endpointKey(ep discoveryv1.Endpoint) string {
 // publishes not-ready addresses; serving follows the Ready condition
 // alone.
 func podEndpoint(pod *corev1.Pod, node *corev1.Node, svc *corev1.Service, at discoveryv1.AddressType) discoveryv1.Endpoint {
-	serving := endpoints.PodReady(pod)
+	serving := podcondition.Ready(pod)
 	terminating := pod.DeletionTimestamp != nil
 	ready := svc.Spec.PublishNotReadyAddresses || (serving && !terminating)
 	ep := discoveryv1.Endpoint{

@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // manage creates or deletes pods toward the wanted number of active pods
@@ -145,7 +147,7 @@ func (s *syncer) deletePods(ctx context.Context, st *state, pods []*corev1.Pod) 
 		}
 		removed++
 		st.terminating++
-		if isReady(p) {
+		if podcondition.Ready(p) {
 			st.ready--
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // noIndex marks a pod without a valid completion index.
@@ -64,15 +66,6 @@ func terminal(p *corev1.Pod) bool {
 func isActive(p *corev1.Pod) bool { return !terminal(p) && p.DeletionTimestamp == nil }
 
 func isTerminating(p *corev1.Pod) bool { return !terminal(p) && p.DeletionTimestamp != nil }
-
-func isReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
 
 // isFailed: phase Failed, or (unless only failed pods are replaced) being
 // deleted before succeeding, so that orphaned pods still count.
@@ -178,7 +171,7 @@ func removalOrder(a, b *corev1.Pod) int {
 			return 0
 		case p.Status.Phase == corev1.PodPending:
 			return 1
-		case !isReady(p):
+		case !podcondition.Ready(p):
 			return 2
 		}
 		return 3

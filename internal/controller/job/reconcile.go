@@ -19,6 +19,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/controller/expectations"
 	"github.com/berth-dev/berth/internal/controller/worker"
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // Deps are what reconcile needs, as small functions so tests need no
@@ -190,7 +191,7 @@ func (s *syncer) observe(j *batchv1.Job, key string, pods []*corev1.Pod) *state 
 		switch {
 		case isActive(p):
 			st.active = append(st.active, p)
-			if isReady(p) {
+			if podcondition.Ready(p) {
 				st.ready++
 			}
 		case isTerminating(p):
@@ -403,7 +404,7 @@ func (s *syncer) deleteActive(ctx context.Context, st *state) (int32, error) {
 		}
 		n++
 		st.terminating++
-		if isReady(p) {
+		if podcondition.Ready(p) {
 			st.ready--
 		}
 	}

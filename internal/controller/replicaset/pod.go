@@ -6,6 +6,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // active reports whether a pod counts towards replicas: not finished and
@@ -19,25 +21,11 @@ func terminating(p *corev1.Pod) bool {
 	return p.DeletionTimestamp != nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
 }
 
-func readyCondition(p *corev1.Pod) *corev1.PodCondition {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == corev1.PodReady {
-			return &p.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
-func ready(p *corev1.Pod) bool {
-	c := readyCondition(p)
-	return c != nil && c.Status == corev1.ConditionTrue
-}
-
 // availableIn is how long until a ready pod counts as available with
 // minReadySeconds: 0 if it already does, -1 if it is not ready (or
 // its readiness has no time, so it never will be).
 func availableIn(p *corev1.Pod, minReadySeconds int32, now time.Time) time.Duration {
-	c := readyCondition(p)
+	c := podcondition.Get(p, corev1.PodReady)
 	if c == nil || c.Status != corev1.ConditionTrue {
 		return -1
 	}

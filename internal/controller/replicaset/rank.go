@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // deletionCostAnnotation lets users rank pods for scale-down (lower goes
@@ -69,8 +71,8 @@ func deleteFirst(ra, rb rankedPod, now time.Time) bool {
 	if pa, pb := phaseOrder[a.Status.Phase], phaseOrder[b.Status.Phase]; pa != pb {
 		return pa < pb
 	}
-	if ready(a) != ready(b) {
-		return !ready(a)
+	if podcondition.Ready(a) != podcondition.Ready(b) {
+		return !podcondition.Ready(a)
 	}
 	if ca, cb := deletionCost(a), deletionCost(b); ca != cb {
 		return ca < cb
@@ -78,8 +80,8 @@ func deleteFirst(ra, rb rankedPod, now time.Time) bool {
 	if ra.colocated != rb.colocated {
 		return ra.colocated > rb.colocated
 	}
-	if ready(a) && ready(b) {
-		ta, tb := readyCondition(a).LastTransitionTime, readyCondition(b).LastTransitionTime
+	if podcondition.Ready(a) && podcondition.Ready(b) {
+		ta, tb := podcondition.Get(a, corev1.PodReady).LastTransitionTime, podcondition.Get(b, corev1.PodReady).LastTransitionTime
 		if !ta.Equal(&tb) {
 			if r, ok := newerFirst(ta, tb, now, a, b); ok {
 				return r

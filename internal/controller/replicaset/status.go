@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
+
+	"github.com/berth-dev/berth/internal/podcondition"
 )
 
 // calculateStatus is rs's status given its active and terminating pods
@@ -31,7 +33,7 @@ func calculateStatus(rs *appsv1.ReplicaSet, pods []*corev1.Pod, terminatingPods 
 			if next == 0 || in < next {
 				next = in
 			}
-		case ready(p):
+		case podcondition.Ready(p):
 			readyN++
 		}
 	}
